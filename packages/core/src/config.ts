@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+
+/** zod type for a Go-style duration string ("30s", "5m"), parsed to milliseconds. */
+export const durationMs = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a duration; use a number with a unit, e.g. "30s", "5m", "1h"`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** zod type for a string that must compile as a JavaScript regular expression. */
+export const regexString = z.string().transform((text, ctx) => {
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `invalid regular expression ${JSON.stringify(text)}: ${(error as Error).message}`,
+    });
+    return z.NEVER;
+  }
+});
+
+/** Turns zod issues into paths like `rules[2].timeout`. */
+export function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/**
+ * Validates raw input against a schema and returns a deeply frozen typed value,
+ * or throws one ConfigError that names the source and every bad field.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, zodIssues(result.error));
+  return deepFreeze(result.data);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof RegExp)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
