@@ -1,0 +1,49 @@
+import type { CoreV1Event } from '@kubernetes/client-node';
+
+/**
+ * One cluster event as the pipeline sees it: the raw core/v1 Event (sinks that ship
+ * "the event JSON" ship this, as kube-eventer does) plus normalized fields every filter,
+ * route and sink reads.
+ */
+export interface KubeEvent {
+  /** The Event object as the apiserver returned it. */
+  readonly raw: CoreV1Event;
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** "Normal" | "Warning" (anything else is kept as is). */
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  /** Repeat count (count, or series.count for events.k8s.io-style events); 1 when absent. */
+  readonly count: number;
+  /** lastTimestamp, else eventTime / series.lastObservedTime, else firstTimestamp, else the time it was seen (ms). */
+  readonly timestamp: number;
+  readonly involvedObject: {
+    readonly kind: string;
+    readonly namespace: string;
+    readonly name: string;
+    readonly uid: string;
+    readonly apiVersion: string;
+    readonly fieldPath: string;
+  };
+  readonly source: { readonly component: string; readonly host: string };
+  readonly resourceVersion: string;
+  /** "added" for a new event, "updated" when the same event changed (count bump, new message). */
+  readonly change: 'added' | 'updated';
+}
+
+/** A destination. Queueing, retry, rate limits and spooling wrap every sink; a sink only sends. */
+export interface Sink {
+  readonly name: string;
+  /**
+   * Sends one batch. Resolves when the destination accepted all of it; rejects with a
+   * SinkError telling whether a retry can succeed.
+   */
+  send(batch: readonly KubeEvent[], signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Source {
+  run(signal: AbortSignal): AsyncIterable<KubeEvent>;
+}
