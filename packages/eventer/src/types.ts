@@ -47,3 +47,32 @@ export interface Sink {
 export interface Source {
   run(signal: AbortSignal): AsyncIterable<KubeEvent>;
 }
+
+/**
+ * One `--sink=KEY:URI` as kube-eventer users write it, e.g.
+ * `dingtalk:https://oapi.dingtalk.com/robot/send?access_token=T&level=Warning` or
+ * `wechat:?corp_id=..`. `$VAR` references are already expanded.
+ */
+export interface SinkSpec {
+  /** The sink kind: dingtalk, sls, webhook, ... */
+  readonly key: string;
+  /** Unique name for metrics and logs (the key, or key-N when a kind repeats, or a configured name). */
+  readonly name: string;
+  /** The part after `KEY:` as written (may hold secrets: never log it). */
+  readonly uri: string;
+  /** Scheme+host+path when the URI has one (`https://oapi.dingtalk.com/robot/send`), else undefined. */
+  readonly endpoint: URL | undefined;
+  /** Query parameters; repeatable ones (label, header) keep every value. */
+  readonly query: URLSearchParams;
+}
+
+export interface SinkContext {
+  readonly logger: import('@ack-npd/core').Logger;
+  readonly clock: import('@ack-npd/core').Clock;
+  readonly env: NodeJS.ProcessEnv;
+  /** For sinks that read Secrets/ConfigMaps (webhook custom_body_configmap, SLS alibaba-addon-secret). */
+  readonly kubeConfig: import('@kubernetes/client-node').KubeConfig | undefined;
+}
+
+/** Builds a sink from its spec; throws ConfigError naming the sink and option on bad input. */
+export type SinkFactory = (spec: SinkSpec, context: SinkContext) => Sink | Promise<Sink>;
