@@ -1,1 +1,5 @@
-export {};
+export { type KubeBinaries, kubeBinaries } from './binaries.ts';
+export { ClusterClient, type ClusterInfo, isReady, kwokNode } from './client.ts';
+export { Cluster, type ClusterOptions, startCluster } from './control-plane.ts';
+export { sharedCluster } from './shared.ts';
+export { waitFor } from './wait.ts';
