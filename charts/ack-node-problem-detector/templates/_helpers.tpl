@@ -1,0 +1,113 @@
+{{- define "anpd.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "anpd.npdName" -}}{{ include "anpd.fullname" . | trunc 59 | trimSuffix "-" }}-npd{{- end -}}
+{{- define "anpd.eventerName" -}}{{ include "anpd.fullname" . | trunc 55 | trimSuffix "-" }}-eventer{{- end -}}
+
+{{- define "anpd.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "anpd.npdSelector" -}}
+app.kubernetes.io/name: npd
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "anpd.eventerSelector" -}}
+app.kubernetes.io/name: eventer
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "anpd.npdServiceAccount" -}}
+{{- if .Values.npd.serviceAccount.create -}}{{ default (include "anpd.npdName" .) .Values.npd.serviceAccount.name }}{{- else -}}{{ default "default" .Values.npd.serviceAccount.name }}{{- end -}}
+{{- end -}}
+
+{{- define "anpd.eventerServiceAccount" -}}
+{{- if .Values.eventer.serviceAccount.create -}}{{ default (include "anpd.eventerName" .) .Values.eventer.serviceAccount.name }}{{- else -}}{{ default "default" .Values.eventer.serviceAccount.name }}{{- end -}}
+{{- end -}}
+
+{{- define "anpd.image" -}}
+{{- printf "%s:%s" .image.repository (default .chart.AppVersion .image.tag) -}}
+{{- end -}}
+
+{{/* hostNetwork for the agent: explicit true/false, or on when a selected plug-in needs the host's network namespace. */}}
+{{- define "anpd.npdHostNetwork" -}}
+{{- $mode := toString .Values.npd.hostNetwork -}}
+{{- if eq $mode "auto" -}}
+{{- has "network_problem_check" .Values.alibaba_cloud_plugins -}}
+{{- else -}}
+{{- eq $mode "true" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "anpd.leaderElection" -}}
+{{- $mode := toString .Values.eventer.leaderElection.enabled -}}
+{{- if eq $mode "auto" -}}{{ gt (int .Values.eventer.replicas) 1 }}{{- else -}}{{ eq $mode "true" }}{{- end -}}
+{{- end -}}
+
+{{/* Renders a monitor config given as an object or as a JSON string. */}}
+{{- define "anpd.json" -}}
+{{- if kindIs "string" . -}}{{ . }}{{- else -}}{{ toPrettyJson . }}{{- end -}}
+{{- end -}}
+
+{{- define "anpd.credentialsSecret" -}}
+{{- if .Values.eventer.credentials.existingSecret -}}{{ .Values.eventer.credentials.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-credentials{{- end -}}
+{{- end -}}
+
+{{- define "anpd.hasCredentials" -}}
+{{- or .Values.eventer.credentials.existingSecret .Values.eventer.credentials.accessKeyId -}}
+{{- end -}}
+
+{{- define "anpd.dingtalkSecret" -}}
+{{- if .Values.eventer.sinks.dingtalk.existingSecret -}}{{ .Values.eventer.sinks.dingtalk.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-dingtalk{{- end -}}
+{{- end -}}
+
+{{/* The --sink URIs; secrets are $VAR references expanded by the eventer from env, never literal here. */}}
+{{- define "anpd.sinks" -}}
+{{- $s := .Values.eventer.sinks -}}
+{{- $sinks := list -}}
+{{- if $s.log.enabled -}}{{- $sinks = append $sinks "log:stdout" -}}{{- end -}}
+{{- if $s.dingtalk.enabled -}}
+{{- $q := list "access_token=$DINGTALK_TOKEN" (printf "level=%s" ($s.dingtalk.level | title)) (printf "msg_type=%s" $s.dingtalk.msgType) -}}
+{{- if or $s.dingtalk.secret $s.dingtalk.existingSecret -}}{{- $q = append $q "sign=$DINGTALK_SECRET" -}}{{- end -}}
+{{- range $label := splitList "," $s.dingtalk.label -}}{{- if $label -}}{{- $q = append $q (printf "label=%s" (urlquery $label)) -}}{{- end -}}{{- end -}}
+{{- if $s.dingtalk.monitorkinds -}}{{- $q = append $q (printf "kinds=%s" $s.dingtalk.monitorkinds) -}}{{- end -}}
+{{- if $s.dingtalk.monitornamespaces -}}{{- $q = append $q (printf "namespaces=%s" $s.dingtalk.monitornamespaces) -}}{{- end -}}
+{{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster_id=%s" $.Values.clusterId) -}}{{- end -}}
+{{- if $.Values.regionId -}}{{- $q = append $q (printf "region=%s" $.Values.regionId) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "dingtalk:https://oapi.dingtalk.com/robot/send?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.sls.enabled -}}
+{{- $q := list (printf "project=%s" $s.sls.project) (printf "logStore=%s" $s.sls.logstore) (printf "regionId=%s" (default $.Values.regionId $s.sls.regionId)) (printf "internal=%t" $s.sls.internal) -}}
+{{- if $s.sls.topic -}}{{- $q = append $q (printf "topic=%s" $s.sls.topic) -}}{{- end -}}
+{{- if $s.sls.endpoint -}}{{- $q = append $q (printf "endpoint=%s" $s.sls.endpoint) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "sls:https://sls.aliyuncs.com?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.eventbridge.enabled -}}
+{{- $q := list (printf "clusterId=%s" $.Values.clusterId) (printf "regionId=%s" (default $.Values.regionId $s.eventbridge.regionId)) (printf "eventBusName=%s" $s.eventbridge.eventBusName) (printf "internal=%t" $s.eventbridge.internal) -}}
+{{- if $s.eventbridge.accountId -}}{{- $q = append $q (printf "accountId=%s" $s.eventbridge.accountId) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "eventbridge:?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.webhook.enabled -}}
+{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) -}}
+{{- range $h := $s.webhook.headers -}}{{- $q = append $q (printf "header=%s" (urlquery $h)) -}}{{- end -}}
+{{- if $s.webhook.namespaces -}}{{- $q = append $q (printf "namespaces=%s" $s.webhook.namespaces) -}}{{- end -}}
+{{- if $s.webhook.kinds -}}{{- $q = append $q (printf "kinds=%s" $s.webhook.kinds) -}}{{- end -}}
+{{- if $s.webhook.customBodyConfigmap -}}{{- $q = append $q (printf "custom_body_configmap=%s&custom_body_configmap_namespace=%s" $s.webhook.customBodyConfigmap $.Release.Namespace) -}}{{- end -}}
+{{- $sep := ternary "&" "?" (contains "?" $s.webhook.url) -}}
+{{- $sinks = append $sinks (printf "webhook:%s%s%s" $s.webhook.url $sep (join "&" $q)) -}}
+{{- end -}}
+{{- range .Values.eventer.extraSinks -}}{{- $sinks = append $sinks . -}}{{- end -}}
+{{- /* With no sink configured the events still go somewhere visible: the pod's log. */ -}}
+{{- if not $sinks -}}{{- $sinks = list "log:stdout" -}}{{- end -}}
+{{- toJson $sinks -}}
+{{- end -}}
