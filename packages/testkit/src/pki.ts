@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,7 +76,9 @@ export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
       path('ca.crt'),
       '-CAkey',
       path('ca.key'),
-      '-CAcreateserial',
+      // Certificates are signed concurrently: a serial file (-CAcreateserial) would race.
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '7')}`,
       '-days',
       '2',
       '-extfile',

@@ -1,0 +1,130 @@
+// The chart renders what users ask for, and a real apiserver accepts every rendering (server-side dry run).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { type ClusterClient, sharedCluster } from '@ack-npd/testkit';
+import { parseAllDocuments } from 'yaml';
+
+const chart = join(import.meta.dirname, '..');
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, unknown>;
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+}
+
+const renderings: Record<string, string[]> = {
+  defaults: [],
+  'npd disabled': ['--set', 'npd.enabled=false'],
+  'log sink': ['--set', 'eventer.sinks.log.enabled=true'],
+  'dingtalk sink': [
+    '--set',
+    'eventer.sinks.dingtalk.enabled=true',
+    '--set',
+    'eventer.sinks.dingtalk.token=T0KEN',
+    '--set',
+    'eventer.sinks.dingtalk.secret=SECabc',
+  ],
+  'sls sink': [
+    '--set',
+    'eventer.sinks.sls.enabled=true',
+    '--set',
+    'eventer.sinks.sls.project=k8s-log-c1',
+    '--set',
+    'regionId=cn-hangzhou',
+    '--set',
+    'eventer.credentials.existingSecret=alibaba-addon-secret',
+  ],
+  'eventbridge sink': [
+    '--set',
+    'eventer.sinks.eventbridge.enabled=true',
+    '--set',
+    'clusterId=c1',
+    '--set',
+    'regionId=cn-hangzhou',
+    '--set',
+    'eventer.credentials.accessKeyId=AK',
+    '--set',
+    'eventer.credentials.accessKeySecret=SK',
+  ],
+  'webhook sink': [
+    '--set',
+    'eventer.sinks.webhook.enabled=true',
+    '--set',
+    'eventer.sinks.webhook.url=https://hooks.example.com/k8s',
+    '--set',
+    'eventer.sinks.webhook.headers[0]=X-Token=abc',
+  ],
+  'two eventers with leader election': ['--set', 'eventer.replicas=2', '--set', 'eventer.sinks.log.enabled=true'],
+};
+
+describe('chart ack-node-problem-detector', () => {
+  let cluster: ClusterClient;
+  before(async () => {
+    cluster = await sharedCluster();
+  });
+
+  const template = (args: readonly string[]): Promise<string> =>
+    cluster.helm(['template', 'ack-node-problem-detector', chart, '--namespace', 'kube-system', ...args]);
+  const manifests = async (args: readonly string[]): Promise<Manifest[]> =>
+    parseAllDocuments(await template(args))
+      .map((doc) => doc.toJS() as Manifest | null)
+      .filter((doc): doc is Manifest => doc !== null);
+
+  it('lints clean', async () => {
+    const out = await cluster.helm(['lint', chart, '--strict']);
+    assert.match(out, /0 chart\(s\) failed/);
+  });
+
+  for (const [name, args] of Object.entries(renderings)) {
+    it(`renders "${name}" into manifests a real apiserver accepts (server-side dry run)`, async () => {
+      const rendered = await template(args);
+      const out = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: rendered });
+      assert.match(out, /created \(server dry run\)/);
+    });
+  }
+
+  it('keeps secrets out of the Deployment and passes them by reference', async () => {
+    const docs = await manifests(renderings['dingtalk sink'] ?? []);
+    const deployment = JSON.stringify(docs.find((doc) => doc.kind === 'Deployment'));
+    assert.ok(!deployment.includes('T0KEN') && !deployment.includes('SECabc'), 'token/secret literal in the Deployment');
+    assert.match(deployment, /access_token=\$DINGTALK_TOKEN/);
+    assert.match(deployment, /sign=\$DINGTALK_SECRET/);
+    const secret = docs.find((doc) => doc.kind === 'Secret') as unknown as { stringData: Record<string, string> };
+    assert.deepEqual(secret.stringData, { token: 'T0KEN', secret: 'SECabc' });
+  });
+
+  it('turns the agent off with npd.enabled=false', async () => {
+    const kinds = (await manifests(['--set', 'npd.enabled=false'])).map((doc) => `${doc.kind}/${doc.metadata.name}`);
+    assert.ok(!kinds.some((kind) => kind.startsWith('DaemonSet/')));
+    assert.ok(kinds.includes('Deployment/ack-node-problem-detector-eventer'));
+  });
+
+  it('passes the ACK plug-in list and thresholds to the agent', async () => {
+    const docs = await manifests([
+      '--set',
+      'plugin_settings.check_fd_warning_percentage=90',
+      '--set',
+      'alibaba_cloud_plugins={fd_check,ntp_check}',
+    ]);
+    const daemonSet = docs.find((doc) => doc.kind === 'DaemonSet');
+    const args = (daemonSet?.spec as { template: { spec: { containers: { args: string[] }[]; hostNetwork: boolean } } }).template.spec;
+    assert.ok(args.containers[0]?.args.includes('--alibaba-cloud-plugins=fd_check,ntp_check'));
+    assert.ok(args.containers[0]?.args.includes('--plugin-settings=check_fd_warning_percentage=90,inode_warning_percenage=80'));
+    assert.equal(args.hostNetwork, false, 'no hostNetwork without network_problem_check');
+  });
+
+  it('rejects wrong types and unknown sinks with a message naming the value', async () => {
+    await assert.rejects(
+      template(['--set', 'eventer.sinks.pagerduty.enabled=true']),
+      /\/eventer\/sinks.*additional properties 'pagerduty' not allowed/,
+    );
+    await assert.rejects(
+      template(['--set', 'plugin_settings.check_fd_warning_percentage=high']),
+      /check_fd_warning_percentage.*got string, want integer/,
+    );
+    await assert.rejects(template(['--set', 'alibaba_cloud_plugins[0]=bogus_check']), /alibaba_cloud_plugins\/0/);
+    await assert.rejects(template(['--set', 'eventer.sinks.dingtalk.enabled=true']), /eventer\.sinks\.dingtalk\.token/);
+  });
+});
