@@ -1,0 +1,234 @@
+// `helm install` into the real cluster, then the agent and the eventer run as local processes with
+// exactly the arguments the chart renders and the ServiceAccount tokens the chart's RBAC grants.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ClusterClient, sharedCluster, waitFor } from '@ack-npd/testkit';
+import { AppsV1Api, type V1Container } from '@kubernetes/client-node';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const chart = join(import.meta.dirname, '..');
+const healthyHost = join(root, 'packages', 'npd', 'src', 'checks', 'fixtures', 'healthy');
+
+interface Received {
+  EventType: string;
+  EventKind: string;
+  EventReason: string;
+  EventMessage: string;
+}
+
+describe('helm install ack-node-problem-detector', () => {
+  let cluster: ClusterClient;
+  let apps: AppsV1Api;
+  let namespace: string;
+  let release: string;
+  let nodes: string[];
+  let work: string;
+  let hook: Server;
+  const received: Received[] = [];
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    cluster = await sharedCluster();
+    apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
+    namespace = await cluster.createNamespace('anpd');
+    release = `anpd-${namespace.slice(-6)}`;
+    nodes = await Promise.all([0, 1].map(() => cluster.createNode('anpd', { labels: { 'anpd-test': namespace } })));
+    work = await mkdtemp(join(tmpdir(), 'anpd-install-'));
+    hook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        received.push(JSON.parse(body) as Received);
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  });
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    hook.close();
+    await cluster.helm(['uninstall', release, '--namespace', namespace]).catch(() => undefined);
+    await Promise.all(nodes.map((name) => cluster.core.deleteNode({ name }).catch(() => undefined)));
+    await cluster.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const hookUrl = (): string => `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  const fullname = (): string => `${release}-ack-node-problem-detector`;
+  const container = async (kind: 'DaemonSet' | 'Deployment'): Promise<V1Container> => {
+    const object =
+      kind === 'DaemonSet'
+        ? await apps.readNamespacedDaemonSet({ namespace, name: `${fullname()}-npd` })
+        : await apps.readNamespacedDeployment({ namespace, name: `${fullname()}-eventer` });
+    const first = object.spec?.template.spec?.containers[0];
+    assert.ok(first, `${kind} has a container`);
+    return first;
+  };
+  /** The chart's args, with only what must differ on a test machine replaced (paths, listen addresses). */
+  const localArgs = (args: readonly string[], replace: Record<string, string>): string[] =>
+    args.map((arg) => {
+      const name = arg.split('=', 1)[0] ?? '';
+      return name in replace ? `${name}=${replace[name]}` : arg;
+    });
+  const runLocally = (program: 'npd' | 'eventer', args: readonly string[], env: Record<string, string>): ChildProcess => {
+    const child = spawn(process.execPath, ['--conditions=development', join(root, 'packages', program, 'src', 'main.ts'), ...args], {
+      env: { ...process.env, ...env, KUBERNETES_SERVICE_HOST: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-20_000);
+    });
+    child.on('exit', (code) => {
+      if (code !== null && code !== 0) process.stderr.write(`${program} exited ${code}:\n${log}\n`);
+    });
+    children.push(child);
+    return child;
+  };
+
+  it('installs: one agent pod per node and the eventer Deployment', async () => {
+    await cluster.helm([
+      'install',
+      release,
+      chart,
+      '--namespace',
+      namespace,
+      '--set',
+      `npd.nodeSelector.anpd-test=${namespace}`,
+      '--set',
+      'eventer.sinks.webhook.enabled=true',
+      '--set',
+      `eventer.sinks.webhook.url=${hookUrl()}`,
+      '--set',
+      'eventer.frequency=1s',
+      '--wait',
+      '--timeout',
+      '120s',
+    ]);
+    const daemonSet = await apps.readNamespacedDaemonSet({ namespace, name: `${fullname()}-npd` });
+    assert.equal(daemonSet.status?.desiredNumberScheduled, 2);
+    const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=npd' });
+    assert.deepEqual(pods.items.map((pod) => pod.spec?.nodeName).sort(), [...nodes].sort());
+    const deployment = await apps.readNamespacedDeployment({ namespace, name: `${fullname()}-eventer` });
+    assert.equal(deployment.status?.availableReplicas, 1);
+  });
+
+  it('the agent, run with the chart-rendered args and the chart ServiceAccount token, reports conditions on its node', async () => {
+    const { args = [] } = await container('DaemonSet');
+    const [node] = nodes;
+    assert.ok(node);
+    const host = join(work, 'host');
+    await cp(healthyHost, host, { recursive: true });
+    const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-npd`);
+    runLocally(
+      'npd',
+      [
+        ...localArgs(args, {
+          '--host-root': host,
+          '--address': '127.0.0.1',
+          '--port': '0',
+          '--prometheus-address': '127.0.0.1',
+          '--prometheus-port': '0',
+        }),
+        `--kubeconfig=${kubeconfig}`,
+      ],
+      { NODE_NAME: node },
+    );
+    let described = '';
+    await waitFor(
+      'FDPressure and InodesPressure in kubectl describe node',
+      async () => {
+        described = await cluster.kubectl(['describe', 'node', node]);
+        return (
+          /FDPressure\s+False.*NodeHasNoFDPressure\s+node has no fd pressure/.test(described) && /InodesPressure\s+False/.test(described)
+        );
+      },
+      { timeoutMs: 60_000, describe: () => described },
+    );
+    assert.match(described, /NTPProblem\s+(True|False|Unknown)/);
+    assert.match(described, /KernelDeadlock\s+False.*KernelHasNoDeadlock/);
+  });
+
+  it('the eventer, run with the chart-rendered args and the chart ServiceAccount token, ships events to the chart-configured sink', async () => {
+    const { args = [] } = await container('Deployment');
+    const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-eventer`);
+    const spool = join(work, 'spool');
+    runLocally(
+      'eventer',
+      localArgs(args, {
+        '--source': `kubernetes:https://unused?inClusterConfig=false&auth=${kubeconfig}`,
+        '--healthz-port': '0',
+        '--spool-dir': spool,
+      }),
+      { POD_NAME: 'eventer-local', POD_NAMESPACE: namespace },
+    );
+    const reason = `ChartProbe${namespace.slice(-6)}`;
+    await cluster.core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { name: `probe.${namespace}` },
+        involvedObject: { kind: 'Pod', namespace, name: 'probe', apiVersion: 'v1' },
+        reason,
+        message: 'shipped through the chart-configured webhook',
+        type: 'Warning',
+        source: { component: 'install-test' },
+        firstTimestamp: new Date(),
+        lastTimestamp: new Date(),
+        count: 1,
+      },
+    });
+    await waitFor('the webhook receives the event', () => received.some((event) => event.EventReason === reason), { timeoutMs: 60_000 });
+    const event = received.find((item) => item.EventReason === reason);
+    assert.equal(event?.EventType, 'Warning');
+    assert.equal(event?.EventKind, 'Pod');
+  });
+
+  it('helm upgrade toggles a sink, and helm uninstall removes everything it made', async () => {
+    await cluster.helm([
+      'upgrade',
+      release,
+      chart,
+      '--namespace',
+      namespace,
+      '--reuse-values',
+      '--set',
+      'eventer.sinks.dingtalk.enabled=true',
+      '--set',
+      'eventer.sinks.dingtalk.token=upgrade-token',
+    ]);
+    let { args = [] } = await container('Deployment');
+    assert.ok(args.some((arg) => arg.startsWith('--sink=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$DINGTALK_TOKEN')));
+    assert.ok(args.some((arg) => arg.startsWith('--sink=webhook:')));
+    const secret = await cluster.core.readNamespacedSecret({ namespace, name: `${fullname()}-eventer-dingtalk` });
+    assert.equal(Buffer.from(secret.data?.token ?? '', 'base64').toString(), 'upgrade-token');
+
+    await cluster.helm([
+      'upgrade',
+      release,
+      chart,
+      '--namespace',
+      namespace,
+      '--reuse-values',
+      '--set',
+      'eventer.sinks.dingtalk.enabled=false',
+    ]);
+    ({ args = [] } = await container('Deployment'));
+    assert.ok(!args.some((arg) => arg.startsWith('--sink=dingtalk:')));
+    await assert.rejects(cluster.core.readNamespacedSecret({ namespace, name: `${fullname()}-eventer-dingtalk` }), /404|not found/i);
+
+    await cluster.helm(['uninstall', release, '--namespace', namespace, '--wait']);
+    await assert.rejects(apps.readNamespacedDaemonSet({ namespace, name: `${fullname()}-npd` }), /404|not found/i);
+    await assert.rejects(apps.readNamespacedDeployment({ namespace, name: `${fullname()}-eventer` }), /404|not found/i);
+    const roles = await cluster.kubectl(['get', 'clusterroles', '-o', 'name']);
+    assert.ok(!roles.includes(fullname()), 'ClusterRoles removed');
+  });
+});
