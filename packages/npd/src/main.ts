@@ -1,54 +1,41 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { createLogger, createRegistry, healthRoute, metricsRoute, sendJson, startHttpServer } from '@ack-npd/core';
+import { hostname } from 'node:os';
+import { ConfigError, createLogger } from '@ack-npd/core';
+import { startAgent } from './app.ts';
+import { HELP, parseCli } from './cli.ts';
 
-const HELP = `npd: node problem detector agent
-
-Usage: npd [flags]
-
-  --address string        address of the health/conditions server (default "127.0.0.1")
-  --port int              port of the health/conditions server, 0 to disable (default 20256)
-  -h, --help              show this help
-`;
-
+/** The only place that reads argv/env and decides the exit code: 0 ok, 2 bad flag/config, 1 anything else. */
 async function main(argv: readonly string[]): Promise<number> {
-  let values: { address: string; port: string; help: boolean };
+  let options: ReturnType<typeof parseCli>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        address: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '20256' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }) as { values: typeof values });
+    options = parseCli(argv);
   } catch (error) {
-    process.stderr.write(`npd: ${(error as Error).message}\n\n${HELP}`);
+    process.stderr.write(`npd: ${(error as Error).message}\n\nRun npd --help for the flags.\n`);
     return 2;
   }
-  if (values.help) {
+  if (options.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const logger = createLogger({ name: 'npd' });
-  const registry = createRegistry();
-  const server = await startHttpServer({
-    address: values.address,
-    port: Number(values.port),
-    logger,
-    routes: {
-      '/healthz': healthRoute(),
-      '/conditions': (_request, response) => sendJson(response, 200, []),
-      '/metrics': metricsRoute(registry),
-    },
-  });
-  logger.info({ url: server.url }, 'npd started');
+  const logger = createLogger({ name: 'npd', level: options.logLevel });
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  try {
+    agent = await startAgent(options, { env: process.env, hostname: hostname(), logger, stdout: process.stdout });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`npd: ${error.message}\n`);
+      return 2;
+    }
+    logger.fatal({ err: error }, 'npd failed to start');
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await server.close();
+  logger.info('stopping');
+  await agent.stop();
+  logger.flush();
   return 0;
 }
 
