@@ -20,3 +20,21 @@ export class SinkError extends ProjectError {
     this.rateLimited = options.rateLimited ?? false;
   }
 }
+
+/** The apiserver answered with an error status (or a watch ERROR event). */
+export class KubeApiError extends ProjectError {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string, options?: ErrorOptions) {
+    super('ERR_KUBE_API', message, options);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** The watch's resourceVersion is too old (410 Gone / Expired): the source must relist. */
+export class ResourceExpiredError extends ProjectError {
+  constructor(message: string) {
+    super('ERR_RESOURCE_EXPIRED', message);
+  }
+}

@@ -1,25 +1,81 @@
 #!/usr/bin/env node
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createLogger, createRegistry, healthRoute, metricsRoute, startHttpServer } from '@ack-npd/core';
+import {
+  ConfigError,
+  createLogger,
+  createRegistry,
+  healthRoute,
+  type LogLevel,
+  loadKubeConfig,
+  metricsRoute,
+  parseApiserverUri,
+  startHttpServer,
+  systemClock,
+} from '@ack-npd/core';
+import { Eventer } from './app.ts';
+import { buildConfig, type FlagValues, goBooleans } from './config.ts';
+import { createEventerMetrics } from './metrics.ts';
+import { sinkFactory } from './sinks/index.ts';
+import type { Sink } from './types.ts';
 
-const HELP = `eventer: ships cluster events to sinks
+const HELP = `eventer: ships Kubernetes events to sinks (kube-eventer compatible flags)
 
-Usage: eventer [flags]
+Usage: eventer --sink=KEY:URI [--sink=...] [flags]
 
-  --address string        address of the health/conditions server (default "127.0.0.1")
-  --port int              port of the health/conditions server, 0 to disable (default 8084)
-  -h, --help              show this help
+  --source=kubernetes:URI          apiserver, e.g. kubernetes:https://kubernetes.default?inClusterConfig=false&auth=/path/kubeconfig
+  --sink=KEY:URI                   repeatable; $VAR / \${VAR} expanded from the environment
+                                   keys: log, stdout, webhook, dingtalk, sls, eventbridge
+  --frequency=30s                  batch flush interval (a full batch is sent at once)
+  --healthz-port=8084              /healthz, /readyz, /metrics; 0 disables
+  --healthz-ip=0.0.0.0
+  --config=FILE.yaml               routes, sink names and options, spool, checkpoint (see README)
+  --namespaces=a,b                 watch only these namespaces (default all)
+  --spool-dir=DIR                  on-disk spool for sinks that are down (default: none)
+  --spool-max-bytes=256Mi          spool size cap (shared by the sinks)
+  --checkpoint=SPEC                none | file:/path | configmap:<ns>/<name>
+                                   (default: configmap:<lease ns>/<lease name>-checkpoint with --leader-elect,
+                                    file:<spool-dir>/checkpoint.json with a spool dir, else none)
+  --event-ttl=1h                   how long the apiserver keeps events (its --event-ttl)
+  --leader-elect                   run as one of several replicas, leader via a Lease
+  --leader-elect-lease-name=ack-npd-eventer
+  --leader-elect-namespace=$POD_NAMESPACE|kube-system
+  --leader-elect-lease-duration=15s  --leader-elect-renew-deadline=10s  --leader-elect-retry-period=2s
+  --identity=NAME                  lease holder identity (default $POD_NAME or host_pid)
+  --log-level=info
+  -h, --help
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let values: { address: string; port: string; help: boolean };
+  let values: FlagValues & { help?: boolean };
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: goBooleans(argv),
+      allowNegative: true,
       options: {
-        address: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '8084' },
-        help: { type: 'boolean', short: 'h', default: false },
+        source: { type: 'string' },
+        sink: { type: 'string', multiple: true },
+        frequency: { type: 'string' },
+        'healthz-port': { type: 'string' },
+        'healthz-ip': { type: 'string' },
+        config: { type: 'string' },
+        namespaces: { type: 'string' },
+        'spool-dir': { type: 'string' },
+        'spool-max-bytes': { type: 'string' },
+        checkpoint: { type: 'string' },
+        'event-ttl': { type: 'string' },
+        'leader-elect': { type: 'boolean' },
+        'leader-elect-lease-name': { type: 'string' },
+        'leader-elect-namespace': { type: 'string' },
+        'leader-elect-lease-duration': { type: 'string' },
+        'leader-elect-renew-deadline': { type: 'string' },
+        'leader-elect-retry-period': { type: 'string' },
+        identity: { type: 'string' },
+        'log-level': { type: 'string' },
+        // glog flags kube-eventer deployments pass; accepted and ignored.
+        v: { type: 'string' },
+        logtostderr: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }) as { values: typeof values });
@@ -31,23 +87,58 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const logger = createLogger({ name: 'eventer' });
+  const logger = createLogger({ name: 'eventer', level: (values['log-level'] ?? 'info') as LogLevel });
+  const sinks: Sink[] = [];
+  let eventer: Eventer;
   const registry = createRegistry();
-  const server = await startHttpServer({
-    address: values.address,
-    port: Number(values.port),
-    logger,
-    routes: {
-      '/healthz': healthRoute(),
-      '/metrics': metricsRoute(registry),
-    },
-  });
-  logger.info({ url: server.url }, 'eventer started');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
+  const metrics = createEventerMetrics(registry);
+  let config: ReturnType<typeof buildConfig>;
+  try {
+    config = buildConfig(values, process.env, hostname());
+    const location = parseApiserverUri(config.source.slice('kubernetes:'.length), '--source');
+    const kubeConfig = loadKubeConfig({ location, env: process.env });
+    for (const plan of config.sinks) {
+      const factory = sinkFactory(plan.spec);
+      sinks.push(
+        await factory(plan.spec, {
+          logger: logger.child({ component: 'sink', sink: plan.spec.name }),
+          clock: systemClock,
+          env: process.env,
+          kubeConfig,
+        }),
+      );
+    }
+    eventer = new Eventer({ config, kubeConfig, sinks, clock: systemClock, logger, metrics });
+  } catch (error) {
+    await Promise.all(sinks.map((sink) => sink.close().catch(() => undefined)));
+    if (error instanceof ConfigError) {
+      process.stderr.write(`eventer: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const server =
+    config.healthzPort === 0
+      ? undefined
+      : await startHttpServer({
+          address: config.healthzIp,
+          port: config.healthzPort,
+          logger,
+          routes: {
+            '/healthz': healthRoute(),
+            '/readyz': healthRoute(() => eventer.readiness()),
+            '/metrics': metricsRoute(registry),
+          },
+        });
+  logger.info({ url: server?.url, sinks: config.sinks.map((plan) => plan.spec.name), identity: config.identity }, 'eventer started');
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await eventer.run(stop.signal);
+  await eventer.close();
+  await server?.close();
+  logger.info('eventer stopped');
   return 0;
 }
 

@@ -31,6 +31,8 @@ export interface KubeEvent {
   readonly resourceVersion: string;
   /** "added" for a new event, "updated" when the same event changed (count bump, new message). */
   readonly change: 'added' | 'updated';
+  /** Set on a summary made by folding several events (rate limit or repeat window). */
+  readonly folded?: { readonly events: number; readonly first: number; readonly last: number };
 }
 
 /** A destination. Queueing, retry, rate limits and spooling wrap every sink; a sink only sends. */
@@ -42,6 +44,24 @@ export interface Sink {
    */
   send(batch: readonly KubeEvent[], signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
+  /**
+   * What the destination tolerates. The delivery loop never hands `send` more than
+   * `maxBatch` events, and never calls `send` more than `perMinute` times a minute
+   * (a token bucket per sink); events that arrive over the rate are folded into one
+   * summary (see `fold`) instead of being dropped.
+   */
+  readonly limits?: { readonly maxBatch?: number; readonly perMinute?: number };
+  /**
+   * Per-sink filter from the sink's own URI options (level, namespaces, kinds, reason); the
+   * delivery loop applies it before queueing, so filtered events use no rate-limit tokens.
+   */
+  readonly filter?: import('./filter.ts').FilterSpec;
+  /**
+   * Folds events held back by the rate limit into one summary event (e.g. a DingTalk
+   * message "37 more events: 20x BackOff, ..."). Without it the delivery loop uses
+   * `foldEvents` from fold.ts.
+   */
+  fold?(events: readonly KubeEvent[]): KubeEvent;
 }
 
 export interface Source {

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiException, CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
-import type { KubeBinaries } from './binaries.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { waitFor } from './wait.ts';
 
@@ -98,7 +97,7 @@ export class ClusterClient {
   }
 
   async #exec(command: string, args: readonly string[], input?: string, env?: Record<string, string>): Promise<string> {
-    const child = run(command, [...args], { maxBuffer: 64 << 20, timeout: 120_000, env: { ...process.env, ...env } });
+    const child = run(command, [...args], { maxBuffer: 64 << 20, timeout: 300_000, env: { ...process.env, ...env } });
     if (input !== undefined) {
       child.child.stdin?.end(input);
     }

@@ -98,7 +98,14 @@ describe('shared real cluster', () => {
       },
     });
     try {
-      await waitFor('patch allowed', async () => (await cluster.kubectl([...patch, body], { kubeconfig }), true), { timeoutMs: 15_000 });
+      await waitFor(
+        'patch allowed',
+        async () => {
+          await cluster.kubectl([...patch, body], { kubeconfig });
+          return true;
+        },
+        { timeoutMs: 15_000 },
+      );
       const status = await cluster.core.readNodeStatus({ name: node });
       const condition = status.status?.conditions?.find((item) => item.type === 'TestkitProbe');
       assert.equal(condition?.message, namespace);

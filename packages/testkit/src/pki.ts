@@ -78,7 +78,9 @@ export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
       path('ca.key'),
       // Certificates are signed concurrently: a serial file (-CAcreateserial) would race.
       '-set_serial',
-      `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '7')}`,
+      `0x${randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '7')}`,
       '-days',
       '2',
       '-extfile',

@@ -1,0 +1,153 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from './errors.ts';
+import { kubeJson } from './kube-http.ts';
+import type { ShippedEntry } from './shipped.ts';
+
+/**
+ * What every sink has accepted (sent, or durably spooled): the resourceVersion the watch
+ * may resume from, and the shipped index (see shipped.ts) that dedupes a relist.
+ */
+export interface Checkpoint {
+  readonly version: 1;
+  /** Every event up to this resourceVersion is done; "" when unknown. */
+  readonly resourceVersion: string;
+  readonly horizon: number;
+  readonly shipped: readonly ShippedEntry[];
+  /** Who wrote it, for operators. */
+  readonly writer: string;
+  readonly savedAt: string;
+}
+
+export interface CheckpointStore {
+  readonly description: string;
+  load(): Promise<Checkpoint | undefined>;
+  save(checkpoint: Checkpoint): Promise<void>;
+}
+
+const KEY = 'checkpoint.json';
+
+function parse(text: string): Checkpoint | undefined {
+  const data = JSON.parse(text) as Partial<Checkpoint>;
+  if (data.version !== 1) return undefined;
+  return {
+    version: 1,
+    resourceVersion: String(data.resourceVersion ?? ''),
+    horizon: Number(data.horizon ?? 0),
+    shipped: Array.isArray(data.shipped) ? data.shipped : [],
+    writer: String(data.writer ?? ''),
+    savedAt: String(data.savedAt ?? ''),
+  };
+}
+
+/** A local JSON file, replaced atomically (write + rename). For a single replica. */
+export class FileCheckpointStore implements CheckpointStore {
+  readonly #path: string;
+  constructor(path: string) {
+    this.#path = path;
+  }
+  get description(): string {
+    return `file:${this.#path}`;
+  }
+  async load(): Promise<Checkpoint | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return parse(text);
+  }
+  async save(checkpoint: Checkpoint): Promise<void> {
+    const tmp = `${this.#path}.tmp`;
+    await writeFile(tmp, JSON.stringify(checkpoint), { flush: true });
+    await rename(tmp, this.#path);
+  }
+}
+
+interface ConfigMap {
+  apiVersion: 'v1';
+  kind: 'ConfigMap';
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+/**
+ * A ConfigMap (key `checkpoint.json`), shared by the replicas: the leader writes, a new
+ * leader reads it on takeover. Writes are plain updates: the Lease decides who writes.
+ */
+export class ConfigMapCheckpointStore implements CheckpointStore {
+  readonly #kubeConfig: KubeConfig;
+  readonly #namespace: string;
+  readonly #name: string;
+  #exists: boolean | undefined;
+
+  constructor(options: { kubeConfig: KubeConfig; namespace: string; name: string }) {
+    this.#kubeConfig = options.kubeConfig;
+    this.#namespace = options.namespace;
+    this.#name = options.name;
+  }
+  get description(): string {
+    return `configmap:${this.#namespace}/${this.#name}`;
+  }
+  #path(name = this.#name): string {
+    return `/api/v1/namespaces/${encodeURIComponent(this.#namespace)}/configmaps${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+  async load(): Promise<Checkpoint | undefined> {
+    try {
+      const cm = await kubeJson<ConfigMap>(this.#kubeConfig, this.#path());
+      this.#exists = true;
+      const text = cm.data?.[KEY];
+      return text ? parse(text) : undefined;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) {
+        this.#exists = false;
+        return undefined;
+      }
+      throw error;
+    }
+  }
+  async save(checkpoint: Checkpoint): Promise<void> {
+    const body: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: this.#name,
+        namespace: this.#namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'ack-npd-eventer' },
+      },
+      data: { [KEY]: JSON.stringify(checkpoint) },
+    };
+    if (this.#exists !== false) {
+      try {
+        await kubeJson(this.#kubeConfig, this.#path(), { method: 'PUT', body });
+        this.#exists = true;
+        return;
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+      }
+    }
+    try {
+      await kubeJson(this.#kubeConfig, this.#path(''), { method: 'POST', body });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      await kubeJson(this.#kubeConfig, this.#path(), { method: 'PUT', body });
+    }
+    this.#exists = true;
+  }
+}
+
+/** In memory, for tests. */
+export class MemoryCheckpointStore implements CheckpointStore {
+  value: Checkpoint | undefined;
+  saves = 0;
+  readonly description = 'memory';
+  async load(): Promise<Checkpoint | undefined> {
+    return this.value;
+  }
+  async save(checkpoint: Checkpoint): Promise<void> {
+    this.value = structuredClone(checkpoint);
+    this.saves++;
+  }
+}

@@ -1,0 +1,37 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** The eventer as a child process (`node --conditions=development src/main.ts ...`), output to a log file. */
+export class EventerProcess {
+  readonly #args: readonly string[];
+  readonly #logPath: string;
+  #child: ChildProcess | undefined;
+  #exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(args: readonly string[], logPath: string) {
+    this.#args = args;
+    this.#logPath = logPath;
+  }
+
+  start(): void {
+    const log = createWriteStream(this.#logPath, { flags: 'a' });
+    const child = spawn(process.execPath, ['--conditions=development', MAIN, ...this.#args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** SIGKILL (no cleanup at all) or SIGTERM (graceful), and wait for the exit. */
+  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.#child?.kill(signal);
+    return this.#exited;
+  }
+}

@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Runs the official Alibaba Cloud Python SDKs (from PyPI) against the test peers:
+ * `ensureSdkPython()` creates the virtualenv on demand (scripts/sls-sdk-venv.sh: idempotent,
+ * cached in ~/.cache/ack-npd/pyenv-sls), `runSlsSdk()` drives python/put_logs.py
+ * (aliyun-log-python-sdk) and `runEventBridgeSdk()` python/put_events.py (alibabacloud-eventbridge).
+ */
+
+const VENV_SCRIPT = fileURLToPath(new URL('../../scripts/sls-sdk-venv.sh', import.meta.url));
+// Resolved from the package root so it works from src/ and from dist/.
+const DRIVERS = fileURLToPath(new URL('../../src/peers/python/', import.meta.url));
+
+let venvPython: Promise<string> | undefined;
+
+export function ensureSdkPython(): Promise<string> {
+  venvPython ??= new Promise<string>((resolve, reject) => {
+    execFile('bash', [VENV_SCRIPT], { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`creating the Alibaba Cloud SDK virtualenv failed: ${stderr || error.message}`));
+      else resolve(stdout.trim().split('\n').at(-1) ?? '');
+    });
+  });
+  return venvPython;
+}
+
+async function runDriver<T>(script: string, command: unknown, signal?: AbortSignal): Promise<T> {
+  const python = await ensureSdkPython();
+  return new Promise<T>((resolve, reject) => {
+    const child = execFile(
+      python,
+      [`${DRIVERS}${script}`],
+      { timeout: 120_000, maxBuffer: 64 * 1024 * 1024, ...(signal ? { signal } : {}) },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${script} failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as T);
+      },
+    );
+    child.stdin?.end(JSON.stringify(command));
+  });
+}
+
+export type SlsSdkCommand =
+  | {
+      mode: 'put';
+      endpoint: string;
+      project: string;
+      logstore: string;
+      accessKeyId: string;
+      accessKeySecret: string;
+      securityToken?: string;
+      topic?: string;
+      source?: string;
+      logs: { time: number; contents: [string, string][] }[];
+      compress?: boolean;
+    }
+  | { mode: 'decode'; body: string; rawSize: number; compressType: string };
+
+export function runSlsSdk<T = unknown>(command: SlsSdkCommand, signal?: AbortSignal): Promise<T> {
+  return runDriver<T>('put_logs.py', command, signal);
+}
+
+export interface EventBridgeSdkCommand {
+  /** host:port (the SDK dials http://{endpoint}). */
+  endpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  events: { id: string; source: string; type: string; subject?: string; time: string; data: unknown; bus: string }[];
+}
+
+export type EventBridgeSdkResult =
+  | { ok: true; failedEntryCount: number; entries: { eventId: string; errorCode: string | null }[] }
+  | { ok: false; code: string; message: string };
+
+export function runEventBridgeSdk(command: EventBridgeSdkCommand, signal?: AbortSignal): Promise<EventBridgeSdkResult> {
+  return runDriver<EventBridgeSdkResult>('put_events.py', command, signal);
+}
