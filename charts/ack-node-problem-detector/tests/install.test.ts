@@ -2,14 +2,16 @@
 // exactly the arguments the chart renders and the ServiceAccount tokens the chart's RBAC grants.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { NPD_CLUSTER_ROLE } from '@ack-npd/npd/rbac';
 import { type ClusterClient, sharedCluster, waitFor } from '@ack-npd/testkit';
 import { AppsV1Api, type V1Container } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const chart = join(import.meta.dirname, '..');
@@ -110,6 +112,15 @@ describe('helm install ack-node-problem-detector', () => {
       `eventer.sinks.webhook.url=${hookUrl()}`,
       '--set',
       'eventer.frequency=1s',
+      '--set',
+      'eventer.replicas=2',
+      '--set',
+      'plugin_settings.check_interval=1s',
+      // kwok's fake nodes carry a NoSchedule taint; the agent tolerates everything already.
+      '--set',
+      'eventer.tolerations[0].key=kwok.x-k8s.io/node',
+      '--set',
+      'eventer.tolerations[0].operator=Exists',
       '--wait',
       '--timeout',
       '120s',
@@ -119,15 +130,35 @@ describe('helm install ack-node-problem-detector', () => {
     const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=npd' });
     assert.deepEqual(pods.items.map((pod) => pod.spec?.nodeName).sort(), [...nodes].sort());
     const deployment = await apps.readNamespacedDeployment({ namespace, name: `${fullname()}-eventer` });
-    assert.equal(deployment.status?.availableReplicas, 1);
+    assert.equal(deployment.status?.availableReplicas, 2);
   });
 
-  it('the agent, run with the chart-rendered args and the chart ServiceAccount token, reports conditions on its node', async () => {
+  it('grants the agent exactly the rules the agent declares it needs', async () => {
+    const rendered = await cluster.helm(['template', release, chart, '--namespace', namespace]);
+    const role = parseAllDocuments(rendered)
+      .map((doc) => doc.toJS() as { kind: string; metadata: { name: string }; rules?: unknown })
+      .find((doc) => doc?.kind === 'ClusterRole' && doc.metadata.name.endsWith('-npd'));
+    assert.deepEqual(role?.rules, NPD_CLUSTER_ROLE.rules);
+  });
+
+  it('the agent, run with the chart-rendered args and the chart ServiceAccount token, does its whole job', async () => {
+    // Every verb of the agent's ClusterRole is used here: get nodes (the Node's UID), patch nodes/status
+    // (conditions), create events (FDPressure True), patch events (the same event again: count 2) and
+    // list pods (PodOOMKilling posted on the Pod the kernel named).
     const { args = [] } = await container('DaemonSet');
     const [node] = nodes;
     assert.ok(node);
     const host = join(work, 'host');
     await cp(healthyHost, host, { recursive: true });
+    const boot = Math.floor(Date.now() / 1000) - 1000;
+    let sequence = 100;
+    const kmsg = (message: string): string => `6,${sequence++},${Math.round((Date.now() / 1000 - boot) * 1_000_000)},-;${message}\n`;
+    await writeFile(join(host, 'proc', 'stat'), `cpu  1 2 3 4\nbtime ${boot}\nprocesses 100\n`);
+    await mkdir(join(host, 'dev'), { recursive: true });
+    await writeFile(join(host, 'dev', 'kmsg'), kmsg('Linux version 6.6.0 (fixture)'));
+    const fileNr = join(host, 'proc', 'sys', 'fs', 'file-nr');
+    const healthyFileNr = '1000\t0\t1000000\n';
+    await writeFile(fileNr, healthyFileNr);
     const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-npd`);
     runLocally(
       'npd',
@@ -145,17 +176,63 @@ describe('helm install ack-node-problem-detector', () => {
     );
     let described = '';
     await waitFor(
-      'FDPressure and InodesPressure in kubectl describe node',
+      'ACK conditions in kubectl describe node',
       async () => {
         described = await cluster.kubectl(['describe', 'node', node]);
         return (
-          /FDPressure\s+False.*NodeHasNoFDPressure\s+node has no fd pressure/.test(described) && /InodesPressure\s+False/.test(described)
+          /FDPressure\s+False.*NodeHasNoFDPressure\s+node has no fd pressure/.test(described) &&
+          /InodesPressure\s+False.*NodeHasNoInodesPressure/.test(described) &&
+          /KernelDeadlock\s+False.*KernelHasNoDeadlock/.test(described)
         );
       },
       { timeoutMs: 60_000, describe: () => described },
     );
     assert.match(described, /NTPProblem\s+(True|False|Unknown)/);
-    assert.match(described, /KernelDeadlock\s+False.*KernelHasNoDeadlock/);
+
+    const pressureEvents = async (): Promise<{ count: number; message: string }[]> =>
+      (
+        await cluster.core.listNamespacedEvent({
+          namespace: 'default',
+          fieldSelector: `involvedObject.name=${node},reason=NodeHasFDPressure`,
+        })
+      ).items.map((event) => ({ count: event.count ?? 1, message: event.message ?? '' }));
+    for (const round of [1, 2]) {
+      await writeFile(fileNr, '950000\t0\t1000000\n');
+      await waitFor(`FDPressure True (round ${round})`, async () => (await pressureEvents()).some((event) => event.count >= round), {
+        timeoutMs: 30_000,
+      });
+      await writeFile(fileNr, healthyFileNr);
+      await waitFor('FDPressure False again', async () => /FDPressure\s+False/.test(await cluster.kubectl(['describe', 'node', node])), {
+        timeoutMs: 30_000,
+      });
+    }
+    const [pressure] = await pressureEvents();
+    assert.match(pressure?.message ?? '', /fd usage 95% \(950000\/1000000\) above 80%/);
+    assert.equal(pressure?.count, 2, 'the repeat is a count bump (PATCH), not a second Event object');
+
+    const npdPod = (await cluster.core.listNamespacedPod({ namespace, fieldSelector: `spec.nodeName=${node}` })).items[0];
+    const uid = npdPod?.metadata?.uid ?? '';
+    assert.ok(uid, 'the DaemonSet pod on the node');
+    const slice = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice`;
+    const cid = 'c'.repeat(64);
+    await appendFile(
+      join(host, 'dev', 'kmsg'),
+      kmsg('node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=999') +
+        kmsg(
+          `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=cri-containerd-${cid}.scope,mems_allowed=0,oom_memcg=${slice}/cri-containerd-${cid}.scope,task_memcg=${slice}/cri-containerd-${cid}.scope,task=node,pid=4242,uid=0`,
+        ) +
+        kmsg(
+          'Memory cgroup out of memory: Killed process 4242 (node) total-vm:1048576kB, anon-rss:200000kB, file-rss:1000kB, shmem-rss:0kB, UID:0 pgtables:400kB oom_score_adj:999',
+        ),
+    );
+    await waitFor(
+      'PodOOMKilling on the npd pod',
+      async () =>
+        (await cluster.core.listNamespacedEvent({ namespace, fieldSelector: 'reason=PodOOMKilling' })).items.some(
+          (event) => event.involvedObject.kind === 'Pod' && event.involvedObject.uid === uid,
+        ),
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('the eventer, run with the chart-rendered args and the chart ServiceAccount token, ships events to the chart-configured sink', async () => {
@@ -165,7 +242,7 @@ describe('helm install ack-node-problem-detector', () => {
     runLocally(
       'eventer',
       localArgs(args, {
-        '--source': `kubernetes:https://unused?inClusterConfig=false&auth=${kubeconfig}`,
+        '--source': `kubernetes:?inClusterConfig=false&auth=${kubeconfig}`,
         '--healthz-port': '0',
         '--spool-dir': spool,
       }),

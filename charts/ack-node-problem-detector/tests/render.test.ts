@@ -109,7 +109,8 @@ describe('chart ack-node-problem-detector', () => {
       'alibaba_cloud_plugins={fd_check,ntp_check}',
     ]);
     const daemonSet = docs.find((doc) => doc.kind === 'DaemonSet');
-    const args = (daemonSet?.spec as { template: { spec: { containers: { args: string[] }[]; hostNetwork: boolean } } }).template.spec;
+    assert.ok(daemonSet);
+    const args = (daemonSet.spec as { template: { spec: { containers: { args: string[] }[]; hostNetwork: boolean } } }).template.spec;
     assert.ok(args.containers[0]?.args.includes('--alibaba-cloud-plugins=fd_check,ntp_check'));
     assert.ok(args.containers[0]?.args.includes('--plugin-settings=check_fd_warning_percentage=90,inode_warning_percenage=80'));
     assert.equal(args.hostNetwork, false, 'no hostNetwork without network_problem_check');
