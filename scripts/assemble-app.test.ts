@@ -1,6 +1,6 @@
 // The image's app directory, assembled without Docker, runs on its own.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,25 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/** Runs a command in its own process group and kills the whole group if it outlives the timeout (pnpm may wait on the network). */
+function runBounded(command: string, args: readonly string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd: root, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(' ')} ended with ${signal ?? `code ${code}`} (limit ${timeoutMs} ms):\n${stderr}`));
+    });
+  });
+}
 const root = join(import.meta.dirname, '..');
 
 describe('scripts/assemble-app', () => {
@@ -20,7 +39,7 @@ describe('scripts/assemble-app', () => {
       const parent = await mkdtemp(join(tmpdir(), `assemble-${program}-`));
       dirs.push(parent);
       const out = join(parent, 'app');
-      await run('bash', [join(root, 'scripts', 'assemble-app'), program, out], { cwd: root, maxBuffer: 16 << 20 });
+      await runBounded('bash', [join(root, 'scripts', 'assemble-app'), program, out], 240_000);
       assert.ok(existsSync(join(out, 'dist', 'main.js')));
       assert.ok(existsSync(join(out, 'node_modules', '@ack-npd', 'core', 'dist', 'index.js')), 'workspace dependency copied with its dist');
       assert.ok(!existsSync(join(out, 'node_modules', 'typescript')), 'no dev dependencies');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NPD_CLUSTER_ROLE } from '@ack-npd/npd/rbac';
 import { type ClusterClient, sharedCluster, waitFor } from '@ack-npd/testkit';
-import { AppsV1Api, type V1Container } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, type V1Container } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -34,6 +34,7 @@ describe('helm install ack-node-problem-detector', () => {
   let hook: Server;
   const received: Received[] = [];
   const children: ChildProcess[] = [];
+  const logs: Record<string, string> = { npd: '', eventer: '' };
 
   before(async () => {
     cluster = await sharedCluster();
@@ -86,12 +87,11 @@ describe('helm install ack-node-problem-detector', () => {
       env: { ...process.env, ...env, KUBERNETES_SERVICE_HOST: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let log = '';
     child.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-20_000);
+      logs[program] = ((logs[program] ?? '') + chunk.toString()).slice(-200_000);
     });
     child.on('exit', (code) => {
-      if (code !== null && code !== 0) process.stderr.write(`${program} exited ${code}:\n${log}\n`);
+      if (code !== null && code !== 0) process.stderr.write(`${program} exited ${code}:\n${(logs[program] ?? '').slice(-20_000)}\n`);
     });
     children.push(child);
     return child;
@@ -196,15 +196,20 @@ describe('helm install ack-node-problem-detector', () => {
           fieldSelector: `involvedObject.name=${node},reason=NodeHasFDPressure`,
         })
       ).items.map((event) => ({ count: event.count ?? 1, message: event.message ?? '' }));
+    const fdPressure = async (): Promise<string> =>
+      /FDPressure\s+(True|False|Unknown)/.exec(await cluster.kubectl(['describe', 'node', node]))?.[1] ?? '';
     for (const round of [1, 2]) {
+      // Each round waits for the node to show the new status, so the next flip is a real transition.
       await writeFile(fileNr, '950000\t0\t1000000\n');
-      await waitFor(`FDPressure True (round ${round})`, async () => (await pressureEvents()).some((event) => event.count >= round), {
-        timeoutMs: 30_000,
-      });
+      await waitFor(
+        `FDPressure True and its event (round ${round})`,
+        async () => (await fdPressure()) === 'True' && (await pressureEvents()).some((event) => event.count >= round),
+        {
+          timeoutMs: 30_000,
+        },
+      );
       await writeFile(fileNr, healthyFileNr);
-      await waitFor('FDPressure False again', async () => /FDPressure\s+False/.test(await cluster.kubectl(['describe', 'node', node])), {
-        timeoutMs: 30_000,
-      });
+      await waitFor(`FDPressure False again (round ${round})`, async () => (await fdPressure()) === 'False', { timeoutMs: 30_000 });
     }
     const [pressure] = await pressureEvents();
     assert.match(pressure?.message ?? '', /fd usage 95% \(950000\/1000000\) above 80%/);
@@ -233,40 +238,74 @@ describe('helm install ack-node-problem-detector', () => {
         ),
       { timeoutMs: 30_000 },
     );
+    assert.doesNotMatch(logs.npd ?? '', /forbidden|\b403\b/i, 'the chart RBAC lets the agent do everything it tries');
   });
 
-  it('the eventer, run with the chart-rendered args and the chart ServiceAccount token, ships events to the chart-configured sink', async () => {
+  it('the eventer, run with the chart-rendered args and the chart ServiceAccount token, does its whole job', async () => {
+    // Every verb of the eventer's roles is used here: list + watch events (a second event arrives over
+    // the watch), create/get/update the checkpoint ConfigMap and the leader Lease (renewals).
     const { args = [] } = await container('Deployment');
     const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-eventer`);
-    const spool = join(work, 'spool');
     runLocally(
       'eventer',
-      localArgs(args, {
-        '--source': `kubernetes:?inClusterConfig=false&auth=${kubeconfig}`,
-        '--healthz-port': '0',
-        '--spool-dir': spool,
-      }),
+      [
+        ...localArgs(args, {
+          '--source': `kubernetes:?inClusterConfig=false&auth=${kubeconfig}`,
+          '--healthz-port': '0',
+          '--spool-dir': join(work, 'spool'),
+        }),
+        '--healthz-ip=127.0.0.1',
+      ],
       { POD_NAME: 'eventer-local', POD_NAMESPACE: namespace },
     );
-    const reason = `ChartProbe${namespace.slice(-6)}`;
-    await cluster.core.createNamespacedEvent({
-      namespace,
-      body: {
-        metadata: { name: `probe.${namespace}` },
-        involvedObject: { kind: 'Pod', namespace, name: 'probe', apiVersion: 'v1' },
-        reason,
-        message: 'shipped through the chart-configured webhook',
-        type: 'Warning',
-        source: { component: 'install-test' },
-        firstTimestamp: new Date(),
-        lastTimestamp: new Date(),
-        count: 1,
+    const ship = async (suffix: string): Promise<Received | undefined> => {
+      const reason = `ChartProbe${suffix}`;
+      await cluster.core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name: `probe-${suffix}.${namespace}` },
+          involvedObject: { kind: 'Pod', namespace, name: 'probe', apiVersion: 'v1' },
+          reason,
+          message: 'shipped through the chart-configured webhook',
+          type: 'Warning',
+          source: { component: 'install-test' },
+          firstTimestamp: new Date(),
+          lastTimestamp: new Date(),
+          count: 1,
+        },
+      });
+      await waitFor(`the webhook receives ${reason}`, () => received.some((event) => event.EventReason === reason), { timeoutMs: 60_000 });
+      return received.find((item) => item.EventReason === reason);
+    };
+    const first = await ship('one');
+    assert.equal(first?.EventType, 'Warning');
+    assert.equal(first?.EventKind, 'Pod');
+
+    const checkpointName = `${fullname()}-eventer-checkpoint`;
+    const lease = async () =>
+      (await cluster.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace, name: `${fullname()}-eventer` })).spec;
+    await waitFor(
+      'the checkpoint ConfigMap',
+      async () => (await cluster.core.readNamespacedConfigMap({ namespace, name: checkpointName }).catch(() => undefined)) !== undefined,
+      {
+        timeoutMs: 15_000,
       },
-    });
-    await waitFor('the webhook receives the event', () => received.some((event) => event.EventReason === reason), { timeoutMs: 60_000 });
-    const event = received.find((item) => item.EventReason === reason);
-    assert.equal(event?.EventType, 'Warning');
-    assert.equal(event?.EventKind, 'Pod');
+    );
+    const before = JSON.stringify((await cluster.core.readNamespacedConfigMap({ namespace, name: checkpointName })).data);
+    const held = await lease();
+    assert.equal(held?.holderIdentity, 'eventer-local');
+
+    await ship('two');
+    await waitFor(
+      'the checkpoint updated and the lease renewed',
+      async () => {
+        const after = JSON.stringify((await cluster.core.readNamespacedConfigMap({ namespace, name: checkpointName })).data);
+        const renewed = (await lease())?.renewTime;
+        return after !== before && renewed !== undefined && new Date(renewed).getTime() > new Date(held?.renewTime ?? 0).getTime();
+      },
+      { timeoutMs: 20_000 },
+    );
+    assert.doesNotMatch(logs.eventer ?? '', /forbidden|\b403\b/i, 'the chart RBAC lets the eventer do everything it tries');
   });
 
   it('helm upgrade toggles a sink, and helm uninstall removes everything it made', async () => {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
-import { type CredentialsProvider, resolveCredentials } from './sls-credentials.ts';
+import { type CredentialsProvider, requireCredentials } from './sls-credentials.ts';
 import { formatTime, goEventJson } from './sls-event-json.ts';
 import { httpDate } from './sls-signature.ts';
 
@@ -226,25 +226,7 @@ export function eventBridgeError(sink: string, status: number, reply: PutEventsR
 
 export const createEventBridgeSink: SinkFactory = (spec: SinkSpec, context: SinkContext): Sink => {
   const options = parseEventBridgeOptions(spec, context.env);
-  const resolved: CredentialsProvider | undefined = resolveCredentials({
-    accessKeyId: options.accessKeyId,
-    accessKeySecret: options.accessKeySecret,
-    secretDir: options.akSecretDir,
-    tokenConfig: options.tokenConfig,
-    env: context.env,
-    clock: context.clock,
-    metadataEndpoint: context.env.ACK_NPD_ECS_METADATA_ENDPOINT,
-  });
-  if (!resolved) {
-    throw new ConfigError(`--sink=${spec.key}`, [
-      {
-        path: 'accessKeyId',
-        message:
-          'no credentials: set accessKeyId/accessKeySecret, env ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, akSecretDir, mount /var/addon/token-config, or allow the ECS RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED is set)',
-      },
-    ]);
-  }
-  const credentials: CredentialsProvider = resolved;
+  const credentials = requireCredentials(spec, options, context);
   const logger = context.logger.child({ component: 'sink', sink: spec.name });
   const url = `${options.endpoint.origin}${PATH}`;
 

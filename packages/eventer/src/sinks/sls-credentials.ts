@@ -2,7 +2,7 @@ import { createDecipheriv } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '@ack-npd/core';
+import { type Clock, ConfigError } from '@ack-npd/core';
 import { request } from 'undici';
 
 /**
@@ -201,4 +201,39 @@ function ecsRamRoleProvider(endpoint: string, roleName: string | undefined, cloc
       cached = undefined;
     },
   };
+}
+
+/** The credential options SLS and EventBridge share (URI keys, a mounted Secret dir, ACK's token file). */
+export interface CredentialOptions {
+  readonly accessKeyId: string | undefined;
+  readonly accessKeySecret: string | undefined;
+  readonly akSecretDir: string | undefined;
+  readonly tokenConfig: string | undefined;
+}
+
+/** Resolves credentials for a sink at start-up, or fails with a ConfigError listing every source tried. */
+export function requireCredentials(
+  spec: { readonly key: string },
+  options: CredentialOptions,
+  context: { readonly env: NodeJS.ProcessEnv; readonly clock: Clock },
+): CredentialsProvider {
+  const resolved = resolveCredentials({
+    accessKeyId: options.accessKeyId,
+    accessKeySecret: options.accessKeySecret,
+    secretDir: options.akSecretDir,
+    tokenConfig: options.tokenConfig,
+    env: context.env,
+    clock: context.clock,
+    metadataEndpoint: context.env.ACK_NPD_ECS_METADATA_ENDPOINT,
+  });
+  if (!resolved) {
+    throw new ConfigError(`--sink=${spec.key}`, [
+      {
+        path: 'accessKeyId',
+        message:
+          'no credentials: set accessKeyId/accessKeySecret, env ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, akSecretDir, mount /var/addon/token-config, or allow the ECS RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED is set)',
+      },
+    ]);
+  }
+  return resolved;
 }

@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
-import { type CredentialsProvider, resolveCredentials } from './sls-credentials.ts';
+import { type CredentialsProvider, requireCredentials } from './sls-credentials.ts';
 import { goEventJson } from './sls-event-json.ts';
 import { lz4CompressBlock } from './sls-lz4.ts';
 import { encodedLogSize, encodeLog, encodeLogGroupFromEncoded, type SlsLog } from './sls-protobuf.ts';
@@ -223,25 +223,7 @@ export function slsError(
 
 export const createSlsSink: SinkFactory = (spec: SinkSpec, context: SinkContext): Sink => {
   const options = parseSlsOptions(spec, context.env);
-  const resolved: CredentialsProvider | undefined = resolveCredentials({
-    accessKeyId: options.accessKeyId,
-    accessKeySecret: options.accessKeySecret,
-    secretDir: options.akSecretDir,
-    tokenConfig: options.tokenConfig,
-    env: context.env,
-    clock: context.clock,
-    metadataEndpoint: context.env.ACK_NPD_ECS_METADATA_ENDPOINT,
-  });
-  if (!resolved) {
-    throw new ConfigError(`--sink=${spec.key}`, [
-      {
-        path: 'accessKeyId',
-        message:
-          'no credentials: set accessKeyId/accessKeySecret, env ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, akSecretDir, mount /var/addon/token-config, or allow the ECS RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED is set)',
-      },
-    ]);
-  }
-  const credentials: CredentialsProvider = resolved;
+  const credentials = requireCredentials(spec, options, context);
   const logger = context.logger.child({ component: 'sink', sink: spec.name });
   logger.info(
     { endpoint: options.endpoint.host, project: options.project, logStore: options.logStore, credentials: credentials.kind },
