@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import { backoffDelay, retryDelay } from './backoff.ts';
-import { FakeClock } from './testing/fake-clock.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 test('backoff doubles, is capped and jittered downward', () => {

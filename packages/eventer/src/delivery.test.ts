@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createLogger, createRegistry } from '@ack-npd/core';
+import { FakeClock, flush } from '@ack-npd/core/testing/fake-clock';
 import { SinkWorker } from './delivery.ts';
 import { SinkError } from './errors.ts';
 import { createEventerMetrics, type EventerMetrics } from './metrics.ts';
 import { Spool } from './spool.ts';
-import { FakeClock, flush } from './testing/fake-clock.ts';
 import { MemorySink, testEvent } from './testing/memory-sink.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger, createRegistry } from '@ack-npd/core';
+import { FakeClock, flush } from '@ack-npd/core/testing/fake-clock';
 import { MemoryCheckpointStore } from './checkpoint.ts';
 import { SinkWorker } from './delivery.ts';
 import { createEventerMetrics } from './metrics.ts';
 import { Pipeline } from './pipeline.ts';
-import { FakeClock, flush } from './testing/fake-clock.ts';
 import { MemorySink, testEvent } from './testing/memory-sink.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });

@@ -5,6 +5,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startCluster } from './control-plane.ts';
+import { processAlive } from './processes.ts';
 import type { DaemonState } from './shared.ts';
 
 const [stateDir, ownerText] = process.argv.slice(2);
@@ -20,15 +21,6 @@ function publish(state: DaemonState): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function ownerAlive(): boolean {
-  try {
-    process.kill(owner, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 try {
   const cluster = await startCluster({ nodes: 2, verbose: process.env.TESTKIT_VERBOSE === '1' });
   publish({ daemonPid: process.pid, info: cluster.info });
@@ -42,7 +34,7 @@ try {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  while (ownerAlive()) await delay(500);
+  while (processAlive(owner)) await delay(500);
   await stop();
 } catch (error) {
   publish({ daemonPid: process.pid, error: error instanceof Error ? error.message : String(error) });

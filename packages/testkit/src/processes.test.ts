@@ -3,16 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { processAlive } from './processes.ts';
 import { waitFor } from './wait.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('ProcessGroups watchdog', () => {
   it('kills every component group (grandchildren too) and removes the work dir when the owner is SIGKILLed', async () => {
@@ -33,12 +25,12 @@ describe('ProcessGroups watchdog', () => {
       },
       { timeoutMs: 5000 },
     );
-    for (const pid of [...pids, grandchild]) assert.ok(alive(pid), `${pid} runs before the kill`);
+    for (const pid of [...pids, grandchild]) assert.ok(processAlive(pid), `${pid} runs before the kill`);
 
     owner.kill('SIGKILL');
     await waitFor(
       'every process gone and the dir removed',
-      () => [...pids, grandchild].every((pid) => !alive(pid)) && !existsSync(workDir),
+      () => [...pids, grandchild].every((pid) => !processAlive(pid)) && !existsSync(workDir),
       {
         timeoutMs: 10_000,
       },

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterClient, type ClusterInfo } from './client.ts';
+import { processAlive } from './processes.ts';
 import { waitFor } from './wait.ts';
 
 /** What the cluster daemon writes once the cluster is up (or why it failed). */
@@ -36,7 +37,7 @@ async function attach(): Promise<ClusterClient> {
   const stateFile = join(stateDir, 'state.json');
   if (existsSync(stateFile)) {
     const state = readState(stateFile);
-    if (state && !alive(state.daemonPid)) rmSync(stateDir, { recursive: true, force: true });
+    if (state && !processAlive(state.daemonPid)) rmSync(stateDir, { recursive: true, force: true });
   }
   let starter = false;
   try {
@@ -76,14 +77,5 @@ function readState(file: string): DaemonState | undefined {
     return JSON.parse(readFileSync(file, 'utf8')) as DaemonState;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

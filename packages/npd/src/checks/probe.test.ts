@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createRegistry } from '@ack-npd/core';
+import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import { ProblemDetector } from '../engine.ts';
 import { createStdoutExporter } from '../exporters/stdout.ts';
 import { createHostFs } from '../hostfs.ts';
 import { createNpdMetrics } from '../metrics.ts';
 import { silentLogger } from '../testing/logger.ts';
-import { ManualClock } from '../testing/manual-clock.ts';
 import type { Status } from '../types.ts';
 import { createProbeMonitor, type ProbeCheck } from './probe.ts';
 
@@ -35,7 +35,7 @@ async function until(ready: () => boolean): Promise<void> {
   while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
 
-async function drive(check: ProbeCheck, clock: ManualClock, steps: number): Promise<Status[]> {
+async function drive(check: ProbeCheck, clock: FakeClock, steps: number): Promise<Status[]> {
   const monitor = createProbeMonitor(check, { hostfs, logger: silentLogger(), clock });
   const controller = new AbortController();
   const statuses: Status[] = [];
@@ -44,7 +44,7 @@ async function drive(check: ProbeCheck, clock: ManualClock, steps: number): Prom
   })();
   await until(() => statuses.length >= 2);
   for (let i = 0; i < steps; i++) {
-    await until(() => clock.sleepers > 0);
+    await until(() => clock.pending > 0);
     await clock.advance(10_000);
     await until(() => statuses.length >= 3 + i);
   }
@@ -55,7 +55,7 @@ async function drive(check: ProbeCheck, clock: ManualClock, steps: number): Prom
 
 describe('probe checks (the built-in check plug point)', () => {
   it('schedules the probe, reads the host root, and runs the condition state machine', async () => {
-    const statuses = await drive(uptimeCheck(100), new ManualClock(), 1);
+    const statuses = await drive(uptimeCheck(100), new FakeClock(), 1);
     assert.equal(statuses[0]?.conditions[0]?.status, 'False', 'defaults first');
     assert.deepEqual(
       statuses.slice(1).map((s) => [s.conditions[0]?.status, s.conditions[0]?.reason, s.conditions[0]?.message, s.events.length]),
@@ -87,7 +87,7 @@ describe('probe checks (the built-in check plug point)', () => {
     const registry = createRegistry({ defaultMetrics: false });
     const metrics = createNpdMetrics(registry);
     const out: string[] = [];
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const detector = new ProblemDetector({
       checks: [createProbeMonitor(uptimeCheck(100), { hostfs, logger: silentLogger(), clock })],
       exporters: [createStdoutExporter({ write: (t) => out.push(t), tty: false })],
@@ -113,7 +113,7 @@ describe('probe checks (the built-in check plug point)', () => {
 
   it('a check with metricsReporting false stays out of the problem metrics', async () => {
     const registry = createRegistry({ defaultMetrics: false });
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const monitor = createProbeMonitor(uptimeCheck(100), { hostfs, logger: silentLogger(), clock });
     const detector = new ProblemDetector({
       checks: [{ name: monitor.name, metricsReporting: false, run: (signal) => monitor.run(signal) }],
@@ -144,7 +144,7 @@ describe('probe checks (the built-in check plug point)', () => {
           : { conditions: [{ type: 'FDPressure', status: 'False' }] };
       },
     };
-    const statuses = await drive(fd, new ManualClock(), 3);
+    const statuses = await drive(fd, new FakeClock(), 3);
     const start = statuses[0]?.conditions[0]?.transition ?? 0;
     assert.deepEqual(
       statuses
@@ -167,7 +167,7 @@ describe('probe checks (the built-in check plug point)', () => {
         closed++;
       },
     };
-    await drive(check, new ManualClock(), 1);
+    await drive(check, new FakeClock(), 1);
     assert.equal(closed, 1);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { FakeClock, flush } from '@ack-npd/core/testing/fake-clock';
 import { silentLogger } from '../testing/logger.ts';
-import { ManualClock, settle } from '../testing/manual-clock.ts';
 import type { Status } from '../types.ts';
 import { parseCustomPluginConfig } from './config.ts';
 import type { PluginResult, PluginRun, RunPluginOptions } from './exec.ts';
@@ -36,7 +36,7 @@ function scripted(results: Record<string, [PluginResult, string][]>) {
     calls.push(name);
     running++;
     maxRunning = Math.max(maxRunning, running);
-    await settle(1);
+    await flush(1);
     running--;
     const [result, message] = results[name]?.shift() ?? ['OK', ''];
     return { result, message, exitCode: 0, signal: null, timedOut: false, stderr: '' };
@@ -50,7 +50,7 @@ async function collect(iterable: AsyncIterable<Status>, into: Status[]): Promise
 
 describe('custom plugin monitor', () => {
   it('reports defaults first, then drives the condition and temporary events from exit statuses', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const runner = scripted({
       'ok.sh': [
         ['OK', 'fine'],
@@ -69,7 +69,7 @@ describe('custom plugin monitor', () => {
     const controller = new AbortController();
     const statuses: Status[] = [];
     const done = collect(monitor.run(controller.signal), statuses);
-    await settle();
+    await flush();
     for (let i = 0; i < 3; i++) await clock.advance(10_000);
     controller.abort();
     await done;
@@ -91,7 +91,7 @@ describe('custom plugin monitor', () => {
   });
 
   it('skip_initial_status suppresses the first default report', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const runner = scripted({});
     const monitor = createCustomPluginMonitor({
       config: config({ skip_initial_status: true }, [
@@ -105,7 +105,7 @@ describe('custom plugin monitor', () => {
     const controller = new AbortController();
     const statuses: Status[] = [];
     const done = collect(monitor.run(controller.signal), statuses);
-    await settle();
+    await flush();
     controller.abort();
     await done;
     assert.equal(statuses.length, 1, 'only the first plug-in result, no initial status');
@@ -113,7 +113,7 @@ describe('custom plugin monitor', () => {
   });
 
   it('message-based updates re-report a True condition whose message changed', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const runner = scripted({
       'ok.sh': [
         ['NonOK', 'usage 91%'],
@@ -132,7 +132,7 @@ describe('custom plugin monitor', () => {
     const controller = new AbortController();
     const statuses: Status[] = [];
     const done = collect(monitor.run(controller.signal), statuses);
-    await settle();
+    await flush();
     await clock.advance(10_000);
     controller.abort();
     await done;
@@ -146,7 +146,7 @@ describe('custom plugin monitor', () => {
   });
 
   it('runs at most `concurrency` plug-ins at once and never overlaps a rule with itself', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const active = new Map<string, number>();
     let maxTotal = 0;
     let overlap = false;
@@ -177,12 +177,12 @@ describe('custom plugin monitor', () => {
     const controller = new AbortController();
     const statuses: Status[] = [];
     const done = collect(monitor.run(controller.signal), statuses);
-    await settle();
+    await flush();
     // The plug-ins hang past several intervals: no rule may start again while it runs.
     await clock.advance(35_000);
     assert.equal(maxTotal, 2);
     release?.();
-    await settle();
+    await flush();
     await clock.advance(10_000);
     controller.abort();
     await done;

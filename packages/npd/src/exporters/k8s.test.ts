@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRegistry } from '@ack-npd/core';
+import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import { createNpdMetrics } from '../metrics.ts';
 import { FakeNodeApi } from '../testing/fake-node-api.ts';
 import { silentLogger } from '../testing/logger.ts';
-import { ManualClock } from '../testing/manual-clock.ts';
 import { createK8sExporter } from './k8s.ts';
 
 describe('Kubernetes exporter', () => {
   it('waits for the apiserver with backoff, then writes early events and conditions', async () => {
     const api = new FakeNodeApi();
     api.injectError('getNode', 2);
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const metrics = createNpdMetrics(createRegistry({ defaultMetrics: false }));
     const exporter = createK8sExporter({ nodeName: 'node-1', api, logger: silentLogger(), metrics, clock, heartbeatMs: 300_000 });
     const controller = new AbortController();
@@ -53,7 +53,7 @@ describe('Kubernetes exporter', () => {
       'Memory cgroup out of memory: Killed process 23456 (java) total-vm:4194304kB, anon-rss:520000kB, file-rss:12000kB, shmem-rss:0kB',
     ].join('\n');
 
-    async function run(api: FakeNodeApi, events: { reason: string; message: string }[], clock = new ManualClock()) {
+    async function run(api: FakeNodeApi, events: { reason: string; message: string }[], clock = new FakeClock()) {
       const metrics = createNpdMetrics(createRegistry({ defaultMetrics: false }));
       const exporter = createK8sExporter({ nodeName: 'node-1', api, logger: silentLogger(), metrics, clock, heartbeatMs: 300_000 });
       const controller = new AbortController();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import { createHostFs } from '../hostfs.ts';
 import { silentLogger } from '../testing/logger.ts';
-import { ManualClock } from '../testing/manual-clock.ts';
 import type { Status } from '../types.ts';
 import { kernelMonitorConfig, readonlyMonitorConfig } from './builtin.ts';
 import { parseSystemLogMonitorConfig } from './config.ts';
@@ -17,7 +17,7 @@ const at = (usec: number) => new Date(BOOT + usec / 1000).toISOString();
 /** Runs a kmsg-based monitor over the fixture host's /dev/kmsg (recorded lines) until `count` statuses arrived. */
 async function runOverFixture(raw: unknown, count: number): Promise<Status[]> {
   const config = parseSystemLogMonitorConfig(raw, 'kernel-monitor.json');
-  const clock = new ManualClock(BOOT + 600_000); // /proc/uptime says 600 s
+  const clock = new FakeClock(BOOT + 600_000); // /proc/uptime says 600 s
   const watcher = createKmsgWatcher({ hostfs: createHostFs(hostRoot), lookbackMs: config.lookback, delayMs: config.delay, clock });
   const monitor = createSystemLogMonitor({ config, file: 'kernel-monitor.json', watcher, logger: silentLogger(), clock });
   const controller = new AbortController();
@@ -110,7 +110,7 @@ describe('built-in kernel monitor over recorded kmsg lines', () => {
 
   it('reports Unknown (not a crash) when /dev/kmsg cannot be opened', async () => {
     const config = parseSystemLogMonitorConfig(kernelMonitorConfig, 'builtin');
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const watcher = createKmsgWatcher({ hostfs: createHostFs('/nonexistent-root'), lookbackMs: 0, delayMs: 0, clock });
     const monitor = createSystemLogMonitor({ config, file: 'builtin', watcher, logger: silentLogger(), clock });
     const controller = new AbortController();

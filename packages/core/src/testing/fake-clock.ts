@@ -5,7 +5,7 @@ interface Timer {
   readonly resolve: () => void;
 }
 
-/** A manual clock: `sleep` resolves only when `advance` moves time past its deadline. */
+/** A manual clock for tests: `sleep` resolves only when `advance` moves time past its deadline, in time order. */
 export class FakeClock implements Clock {
   #now: number;
   #timers: Timer[] = [];
@@ -60,6 +60,6 @@ export class FakeClock implements Clock {
 }
 
 /** Lets pending promise callbacks (and a few I/O turns) run. */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+export async function flush(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
