@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfigError, parseConfig } from '@ack-npd/core';
+import { parseConfig } from '@ack-npd/core';
 import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
-import { type CredentialsProvider, requireCredentials } from './sls-credentials.ts';
+import { requireCredentials } from './sls-credentials.ts';
 import { formatTime, goEventJson } from './sls-event-json.ts';
 import { httpDate } from './sls-signature.ts';
 

@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
-import { type CredentialsProvider, requireCredentials } from './sls-credentials.ts';
+import { requireCredentials } from './sls-credentials.ts';
 import { goEventJson } from './sls-event-json.ts';
 import { lz4CompressBlock } from './sls-lz4.ts';
 import { encodedLogSize, encodeLog, encodeLogGroupFromEncoded, type SlsLog } from './sls-protobuf.ts';
