@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { durationMs, parseConfig, regexString } from './config.ts';
+import { durationMs, goBoolOption, parseConfig, parseGoBool, regexString } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 const schema = z.object({
@@ -52,3 +52,18 @@ function catchError(run: () => unknown): unknown {
   }
   assert.fail('expected an error');
 }
+
+describe('Go booleans', () => {
+  it('parses strconv.ParseBool spellings and nothing else', () => {
+    for (const text of ['1', 't', 'T', 'true', 'TRUE', 'True']) assert.equal(parseGoBool(text), true, text);
+    for (const text of ['0', 'f', 'F', 'false', 'FALSE', 'False']) assert.equal(parseGoBool(text), false, text);
+    for (const text of ['', 'yes', 'on', 'tRUE']) assert.equal(parseGoBool(text), undefined, text);
+  });
+
+  it('names the option in a bad value', () => {
+    const schema = z.object({ internal: goBoolOption('internal') });
+    assert.deepEqual(schema.parse({ internal: 'True' }), { internal: true });
+    assert.equal(schema.parse({}).internal, undefined);
+    assert.throws(() => parseConfig(schema, { internal: 'yes' }, '--sink=sls'), /internal: internal must be true or false/);
+  });
+});

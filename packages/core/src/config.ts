@@ -28,6 +28,31 @@ export const regexString = z.string().transform((text, ctx) => {
   }
 });
 
+const GO_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+/** Go's strconv.ParseBool: the spellings NPD and kube-eventer users write in flags and URIs. */
+export function parseGoBool(text: string): boolean | undefined {
+  if (GO_TRUE.has(text)) return true;
+  if (GO_FALSE.has(text)) return false;
+  return undefined;
+}
+
+/** zod type for an optional Go-style boolean option (`internal=true`), named in its error. */
+export const goBoolOption = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const parsed = parseGoBool(value);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
 /** Turns zod issues into paths like `rules[2].timeout`. */
 export function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({

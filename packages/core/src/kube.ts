@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { parseGoBool } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -34,8 +35,8 @@ export function parseApiserverUri(uri: string, flag = '--apiserver-override'): A
   const bool = (name: string, fallback: boolean): boolean => {
     const value = query.get(name);
     if (value === null || value === '') return fallback;
-    if (value === 'true' || value === '1') return true;
-    if (value === 'false' || value === '0') return false;
+    const parsed = parseGoBool(value);
+    if (parsed !== undefined) return parsed;
     throw new ConfigError(flag, [
       {
         path: `${flag}?${name}`,

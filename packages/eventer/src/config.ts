@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, type ConfigIssue, durationMs, parseConfig, parseDuration, regexString } from '@ack-npd/core';
+import { ConfigError, type ConfigIssue, durationMs, parseConfig, parseDuration, parseGoBool, regexString } from '@ack-npd/core';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { FilterSpec } from './filter.ts';
@@ -369,8 +369,9 @@ const BOOLEAN_FLAGS = new Set(['leader-elect', 'logtostderr', 'help']);
 /** Go's flag package (and so every kube-eventer manifest) writes booleans as `--flag=true|false`. */
 export function goBooleans(argv: readonly string[]): string[] {
   return argv.map((arg) => {
-    const match = /^--?([^=]+)=(true|false|1|0|t|f|TRUE|FALSE|True|False)$/.exec(arg);
-    if (!match?.[1] || !BOOLEAN_FLAGS.has(match[1])) return arg;
-    return /^(true|1|t|TRUE|True)$/.test(match[2] ?? '') ? `--${match[1]}` : `--no-${match[1]}`;
+    const match = /^--?([^=]+)=(.*)$/.exec(arg);
+    const value = parseGoBool(match?.[2] ?? '');
+    if (!match?.[1] || !BOOLEAN_FLAGS.has(match[1]) || value === undefined) return arg;
+    return value ? `--${match[1]}` : `--no-${match[1]}`;
   });
 }

@@ -38,24 +38,11 @@ describe('built-in checks and PodOOMKilling against a real apiserver', { timeout
     cluster = await sharedCluster();
     node = await cluster.createNode('npd-checks');
     namespace = await cluster.createNamespace('npd-checks');
-    const role = `npd-checks-${randomBytes(3).toString('hex')}`;
-    const manifest = [
-      { ...NPD_CLUSTER_ROLE, metadata: { name: role } },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: role },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: [{ kind: 'ServiceAccount', name: 'npd', namespace }],
-      },
-    ];
-    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }) });
-    const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, 'npd');
-    await waitFor(
-      'the RBAC binding to take effect',
-      async () => (await cluster.kubectl(['auth', 'can-i', 'list', 'pods', '--all-namespaces'], { kubeconfig })).trim() === 'yes',
-      { timeoutMs: 30_000 },
-    );
+    const kubeconfig = await cluster.serviceAccountWithClusterRole(namespace, 'npd', NPD_CLUSTER_ROLE.rules, [
+      'list',
+      'pods',
+      '--all-namespaces',
+    ]);
     await assert.rejects(cluster.kubectl(['get', 'nodes'], { kubeconfig }), /forbidden/i);
 
     agent = spawn(

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { ConfigError, type ConfigIssue, type LogLevel, parseDuration } from '@ack-npd/core';
+import { ConfigError, type ConfigIssue, type LogLevel, parseDuration, parseGoBool } from '@ack-npd/core';
 import { type CheckConfig, checkAliases, checkNames, parseCheckSettings } from './checks/index.ts';
 
 /** Everything the command line says, typed. Only main.ts reads argv/env; this only parses. */
@@ -215,11 +215,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
       case 'string':
         out[flag.key] = last;
         break;
-      case 'bool':
-        if (['true', '1', 't', 'T', 'TRUE', 'True'].includes(last)) out[flag.key] = true;
-        else if (['false', '0', 'f', 'F', 'FALSE', 'False'].includes(last)) out[flag.key] = false;
-        else issues.push({ path, message: `"${last}" is not a boolean (true or false)` });
+      case 'bool': {
+        const parsed = parseGoBool(last);
+        if (parsed === undefined) issues.push({ path, message: `"${last}" is not a boolean (true or false)` });
+        else out[flag.key] = parsed;
         break;
+      }
       case 'duration': {
         const ms = parseDuration(last);
         if (ms === undefined || ms <= 0) issues.push({ path, message: `"${last}" is not a positive duration, e.g. "5m", "30s"` });

@@ -3,7 +3,6 @@
 // event appear with the right reason/message/source, recover, and that PATCHes are change + heartbeat only.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,27 +32,12 @@ describe('npd against a real apiserver', { timeout: 240_000 }, () => {
     node = await cluster.createNode('npd');
     nodeUid = (await cluster.core.readNode({ name: node })).metadata?.uid ?? '';
     const namespace = await cluster.createNamespace('npd');
-    const role = `npd-${randomBytes(3).toString('hex')}`;
-    const manifest = [
-      { ...NPD_CLUSTER_ROLE, metadata: { name: role } },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: role },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: [{ kind: 'ServiceAccount', name: 'npd', namespace }],
-      },
-    ];
-    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }) });
-    const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, 'npd');
+    const kubeconfig = await cluster.serviceAccountWithClusterRole(namespace, 'npd', NPD_CLUSTER_ROLE.rules, [
+      'patch',
+      'nodes',
+      '--subresource=status',
+    ]);
     // The token can do exactly what the role says: e.g. not list nodes.
-    await waitFor(
-      'the RBAC binding to take effect',
-      async () => (await cluster.kubectl(['auth', 'can-i', 'patch', 'nodes', '--subresource=status'], { kubeconfig })).trim() === 'yes',
-      {
-        timeoutMs: 30_000,
-      },
-    );
     await assert.rejects(cluster.kubectl(['get', 'nodes'], { kubeconfig }), /forbidden/i);
 
     writeFileSync(state, '0\nall fine\n');

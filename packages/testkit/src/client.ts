@@ -64,6 +64,39 @@ export class ClusterClient {
     return writeKubeconfig(path, { server: this.info.server, caCert: this.info.caCert, user: { token } });
   }
 
+  /**
+   * A ServiceAccount bound to a fresh ClusterRole with exactly `rules`, and a kubeconfig with its token,
+   * returned once the binding is in effect (`kubectl auth can-i <probe>` says yes).
+   */
+  async serviceAccountWithClusterRole(
+    namespace: string,
+    name: string,
+    rules: readonly { apiGroups: readonly string[]; resources: readonly string[]; verbs: readonly string[] }[],
+    probe: readonly string[],
+  ): Promise<string> {
+    const role = `${namespace}-${name}-${randomBytes(3).toString('hex')}`;
+    const manifest = [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: role },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      },
+    ];
+    await this.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }) });
+    const kubeconfig = await this.serviceAccountKubeconfig(namespace, name);
+    await waitFor(
+      'the RBAC binding to take effect',
+      async () => (await this.kubectl(['auth', 'can-i', ...probe], { kubeconfig })).trim() === 'yes',
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    return kubeconfig;
+  }
+
   /** A fresh namespace `<prefix>-<random>`, for isolation between tests sharing the cluster. */
   async createNamespace(prefix: string): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase();

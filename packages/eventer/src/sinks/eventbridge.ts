@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { parseConfig } from '@ack-npd/core';
+import { goBoolOption, parseConfig } from '@ack-npd/core';
 import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
@@ -28,18 +28,6 @@ export const EVENTBRIDGE_MAX_EVENT_BYTES = 64 * 1024;
 const PATH = '/openapi/putEvents';
 const CONTENT_TYPE = 'application/cloudevents-batch+json; charset=utf-8';
 
-const boolOption = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
-      if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
-      return z.NEVER;
-    });
-
 const required = (name: string, hint: string) =>
   z.string({ error: `${name} is required (${hint})` }).min(1, `${name} is required (${hint})`);
 
@@ -48,7 +36,7 @@ const schema = z.object({
   regionId: required('regionId', 'or env RegionId'),
   accountId: required('accountId', 'or env OwnerAccountId'),
   eventBusName: z.string().min(1).default('default'),
-  internal: boolOption('internal'),
+  internal: goBoolOption('internal'),
   endpoint: z.string().url('endpoint must be an http(s) URL').optional(),
   accessKeyId: z.string().optional(),
   accessKeySecret: z.string().optional(),

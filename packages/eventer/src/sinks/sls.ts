@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import { ConfigError, parseConfig } from '@ack-npd/core';
+import { ConfigError, goBoolOption, parseConfig } from '@ack-npd/core';
 import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
@@ -27,25 +27,13 @@ export const SLS_API_VERSION = '0.6.0';
 export const SLS_MAX_LOGS = 4096;
 export const SLS_MAX_RAW_BYTES = 3 * 1024 * 1024;
 
-const boolOption = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
-      if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
-      return z.NEVER;
-    });
-
 const schema = z.object({
   project: z.string({ error: 'project is required' }).min(1, 'project is required'),
   logStore: z.string({ error: 'logStore is required' }).min(1, 'logStore is required'),
   topic: z.string().default(''),
   source: z.string().default(''),
   regionId: z.string().optional(),
-  internal: boolOption('internal'),
+  internal: goBoolOption('internal'),
   endpoint: z.string().optional(),
   accessKeyId: z.string().optional(),
   accessKeySecret: z.string().optional(),
