@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
+import { chunkBySize } from './chunk.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
 import { requireCredentials } from './sls-credentials.ts';
 import { formatTime, goEventJson } from './sls-event-json.ts';
@@ -157,21 +158,13 @@ export function toCloudEventJson(event: KubeEvent, options: EventBridgeOptions):
 
 /** Groups encoded CloudEvents into requests within the count and size limits. */
 export function splitCloudEvents(events: readonly string[]): string[][] {
-  const requests: string[][] = [];
-  let current: string[] = [];
-  let size = 2;
-  for (const event of events) {
-    const add = Buffer.byteLength(event) + 1;
-    if (current.length > 0 && (current.length >= EVENTBRIDGE_MAX_EVENTS || size + add > EVENTBRIDGE_MAX_REQUEST_BYTES)) {
-      requests.push(current);
-      current = [];
-      size = 2;
-    }
-    current.push(event);
-    size += add;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  // A batch is a JSON array: "[]" plus each event and its comma.
+  return chunkBySize(events, {
+    maxCount: EVENTBRIDGE_MAX_EVENTS,
+    maxBytes: EVENTBRIDGE_MAX_REQUEST_BYTES,
+    sizeOf: (event) => Buffer.byteLength(event) + 1,
+    baseBytes: 2,
+  });
 }
 
 const TRANSIENT = /throttl|flowcontrol|toomanyrequests|internal|unavailable|timeout|busy/i;

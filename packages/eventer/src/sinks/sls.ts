@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
+import { chunkBySize } from './chunk.ts';
 import { requireCredentials } from './sls-credentials.ts';
 import { goEventJson } from './sls-event-json.ts';
 import { lz4CompressBlock } from './sls-lz4.ts';
@@ -160,21 +161,7 @@ export function eventToSlsLog(event: KubeEvent, labels: readonly (readonly [stri
 
 /** Splits encoded logs into PutLogs requests within the count and raw-size bounds. */
 export function splitLogs(logs: readonly Uint8Array[], maxLogs: number, maxBytes: number): Uint8Array[][] {
-  const chunks: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let size = 0;
-  for (const log of logs) {
-    const add = encodedLogSize(log);
-    if (current.length > 0 && (current.length >= maxLogs || size + add > maxBytes)) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(log);
-    size += add;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBySize(logs, { maxCount: maxLogs, maxBytes, sizeOf: encodedLogSize });
 }
 
 const QUOTA_CODES = new Set(['WriteQuotaExceed', 'ShardWriteQuotaExceed', 'ExceedQuota', 'ProjectQuotaExceed']);
