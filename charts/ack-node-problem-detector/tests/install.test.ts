@@ -309,34 +309,16 @@ describe('helm install ack-node-problem-detector', () => {
   });
 
   it('helm upgrade toggles a sink, and helm uninstall removes everything it made', async () => {
-    await cluster.helm([
-      'upgrade',
-      release,
-      chart,
-      '--namespace',
-      namespace,
-      '--reuse-values',
-      '--set',
-      'eventer.sinks.dingtalk.enabled=true',
-      '--set',
-      'eventer.sinks.dingtalk.token=upgrade-token',
-    ]);
+    const upgrade = (...sets: string[]): Promise<string> =>
+      cluster.helm(['upgrade', release, chart, '--namespace', namespace, '--reuse-values', ...sets.flatMap((set) => ['--set', set])]);
+    await upgrade('eventer.sinks.dingtalk.enabled=true', 'eventer.sinks.dingtalk.token=upgrade-token');
     let { args = [] } = await container('Deployment');
     assert.ok(args.some((arg) => arg.startsWith('--sink=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$DINGTALK_TOKEN')));
     assert.ok(args.some((arg) => arg.startsWith('--sink=webhook:')));
     const secret = await cluster.core.readNamespacedSecret({ namespace, name: `${fullname()}-eventer-dingtalk` });
     assert.equal(Buffer.from(secret.data?.token ?? '', 'base64').toString(), 'upgrade-token');
 
-    await cluster.helm([
-      'upgrade',
-      release,
-      chart,
-      '--namespace',
-      namespace,
-      '--reuse-values',
-      '--set',
-      'eventer.sinks.dingtalk.enabled=false',
-    ]);
+    await upgrade('eventer.sinks.dingtalk.enabled=false');
     ({ args = [] } = await container('Deployment'));
     assert.ok(!args.some((arg) => arg.startsWith('--sink=dingtalk:')));
     await assert.rejects(cluster.core.readNamespacedSecret({ namespace, name: `${fullname()}-eventer-dingtalk` }), /404|not found/i);
