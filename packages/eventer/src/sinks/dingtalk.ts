@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { parseConfig } from '@ack-npd/core';
-import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
+import { postForText } from './post.ts';
 import { goEscape } from './sls-event-json.ts';
 
 /**
@@ -354,25 +354,18 @@ export const createDingTalkSink: SinkFactory = (spec: SinkSpec, context: SinkCon
   async function post(event: KubeEvent, signal: AbortSignal): Promise<void> {
     const body = dingTalkBody(renderDingTalkMessage(event, options));
     const url = `${options.endpoint}?${dingTalkQuery(options.accessToken, options.secret, context.clock.now())}`;
-    let status: number;
-    let text: string;
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json;charset=utf-8' },
-        body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      if (signal.aborted) throw error;
+    const { status, text } = await postForText(url, {
+      headers: { 'content-type': 'application/json;charset=utf-8' },
+      body,
+      timeoutMs: options.timeoutMs,
+      signal,
+      sink: spec.name,
       // The URL carries the token: report only the error's kind.
-      throw new SinkError(spec.name, `request to DingTalk failed: ${(error as Error).name}`, {
-        retryable: true,
-        cause: error instanceof Error ? new Error((error as Error & { code?: string }).code ?? error.name) : undefined,
-      });
-    }
+      describe: (error) => ({
+        message: `request to DingTalk failed: ${error.name}`,
+        cause: new Error((error as Error & { code?: string }).code ?? error.name),
+      }),
+    });
     let reply: DingTalkReply | undefined;
     try {
       reply = JSON.parse(text) as DingTalkReply;

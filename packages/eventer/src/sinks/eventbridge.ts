@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { goBoolOption, parseConfig } from '@ack-npd/core';
-import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 import { chunkBySize } from './chunk.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
+import { postForText } from './post.ts';
 import { requireCredentials } from './sls-credentials.ts';
 import { formatTime, goEventJson } from './sls-event-json.ts';
 import { httpDate } from './sls-signature.ts';
@@ -233,21 +233,14 @@ export const createEventBridgeSink: SinkFactory = (spec: SinkSpec, context: Sink
     }
     const signature = eventBridgeSignature(creds.accessKeySecret, eventBridgeStringToSign({ method: 'POST', headers, path: PATH }));
     headers.authorization = `acs:${creds.accessKeyId}:${signature}`;
-    let status: number;
-    let text: string;
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new SinkError(spec.name, `PutEvents request failed: ${(error as Error).message}`, { retryable: true, cause: error });
-    }
+    const { status, text } = await postForText(url, {
+      headers,
+      body,
+      timeoutMs: options.timeoutMs,
+      signal,
+      sink: spec.name,
+      describe: (error) => ({ message: `PutEvents request failed: ${error.message}`, cause: error }),
+    });
     let reply: PutEventsReply = {};
     try {
       reply = JSON.parse(text) as PutEventsReply;

@@ -1,10 +1,10 @@
 import { deflateSync } from 'node:zlib';
 import { ConfigError, goBoolOption, parseConfig } from '@ack-npd/core';
-import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 import { chunkBySize } from './chunk.ts';
+import { postForText } from './post.ts';
 import { requireCredentials } from './sls-credentials.ts';
 import { goEventJson } from './sls-event-json.ts';
 import { lz4CompressBlock } from './sls-lz4.ts';
@@ -230,33 +230,26 @@ export const createSlsSink: SinkFactory = (spec: SinkSpec, context: SinkContext)
       creds.accessKeySecret,
       slsStringToSign({ method: 'POST', contentMd5, contentType, date, headers, path }),
     );
-    let status: number;
-    let text: string;
-    let requestId: string | undefined;
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        headers: {
-          ...headers,
-          host: hostHeader,
-          date,
-          'content-type': contentType,
-          'content-md5': contentMd5,
-          'content-length': String(body.length),
-          authorization: `LOG ${creds.accessKeyId}:${signature}`,
-          'user-agent': 'ack-npd-eventer',
-        },
-        body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
-      });
-      status = response.statusCode;
-      const rid = response.headers['x-log-requestid'];
-      requestId = Array.isArray(rid) ? rid[0] : rid;
-      text = await response.body.text();
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new SinkError(spec.name, `PutLogs request failed: ${(error as Error).message}`, { retryable: true, cause: error });
-    }
+    const response = await postForText(url, {
+      headers: {
+        ...headers,
+        host: hostHeader,
+        date,
+        'content-type': contentType,
+        'content-md5': contentMd5,
+        'content-length': String(body.length),
+        authorization: `LOG ${creds.accessKeyId}:${signature}`,
+        'user-agent': 'ack-npd-eventer',
+      },
+      body,
+      timeoutMs: options.timeoutMs,
+      signal,
+      sink: spec.name,
+      describe: (error) => ({ message: `PutLogs request failed: ${error.message}`, cause: error }),
+    });
+    const { status, text } = response;
+    const rid = response.headers['x-log-requestid'];
+    const requestId = Array.isArray(rid) ? rid[0] : rid;
     if (status === 200) return;
     let reply: { errorCode?: string; errorMessage?: string } = {};
     try {
