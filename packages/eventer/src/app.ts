@@ -9,6 +9,7 @@ import { ShippedJournal } from './journal.ts';
 import { LeaderElector } from './leader.ts';
 import type { EventerMetrics } from './metrics.ts';
 import { Pipeline } from './pipeline.ts';
+import { bumpWindowFor } from './sinks/index.ts';
 import { KubeEventSource } from './source.ts';
 import { Spool } from './spool.ts';
 import type { Sink } from './types.ts';
@@ -27,6 +28,7 @@ function withPerMinute(sink: Sink, perMinute: number): Sink {
     limits: { ...sink.limits, perMinute },
     ...(sink.filter ? { filter: sink.filter } : {}),
     ...(sink.fold ? { fold: sink.fold.bind(sink) } : {}),
+    ...(sink.chat !== undefined ? { chat: sink.chat } : {}),
     send: (batch, signal) => sink.send(batch, signal),
     close: () => sink.close(),
   };
@@ -152,6 +154,7 @@ export class Eventer {
             maxRetries: config.maxRetries,
             sendTimeoutMs: config.sendTimeoutMs,
             ...(plan?.repeatWindowMs ? { repeatWindowMs: plan.repeatWindowMs } : {}),
+            bumpWindowMs: bumpWindowFor(sink, plan?.spec.key ?? '', plan?.bumpWindowMs),
           },
         }),
       );

@@ -156,6 +156,8 @@ export const fileConfigSchema = z
             perMinute: z.number().positive().optional(),
             /** Repeat-fold window: repeats of an object+reason within it ship as one summary. */
             repeatWindow: durationMs.optional(),
+            /** Chat sinks: count bumps within it after a message ship once as "(×N)"; 0 = every bump (default 1m for chat sinks). */
+            bumpWindow: z.union([z.literal(0), durationMs]).optional(),
           })
           .strict(),
       )
@@ -186,6 +188,7 @@ export interface SinkPlan {
   readonly route?: Route;
   readonly perMinute?: number;
   readonly repeatWindowMs?: number;
+  readonly bumpWindowMs?: number;
 }
 
 export interface EventerConfig {
@@ -289,6 +292,7 @@ export function buildConfig(flags: FlagValues, env: NodeJS.ProcessEnv, hostname:
         ...(sink.route ? { route: sink.route } : {}),
         ...(sink.perMinute ? { perMinute: sink.perMinute } : {}),
         ...(sink.repeatWindow ? { repeatWindowMs: sink.repeatWindow } : {}),
+        ...(sink.bumpWindow !== undefined ? { bumpWindowMs: sink.bumpWindow } : {}),
       });
     } catch (error) {
       if (error instanceof ConfigError) issues.push(...error.issues.map((issue) => ({ ...issue, path: `sinks[${index}]: ${issue.path}` })));

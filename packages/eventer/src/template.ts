@@ -1,4 +1,5 @@
 import { ConfigError } from '@ack-npd/core';
+import { eventAction } from './normalize.ts';
 import type { KubeEvent } from './types.ts';
 
 /**
@@ -115,10 +116,13 @@ function lookup(event: KubeEvent, path: readonly string[]): unknown {
  * Values Go's kube-eventer fills in before rendering: LastTimestamp falls back to eventTime
  * (events.k8s.io/v1 events such as the scheduler's Scheduled have only that), then to the
  * time the event was first seen (its firstTimestamp, else the moment the eventer read it);
- * Count to the normalized count (series.count, else 1). Never Go's zero time.
+ * Count to the normalized count (series.count, else 1). Never Go's zero time. Ours:
+ * EventAction, "create" for an event seen for the first time, "update" for a change of one
+ * already shipped (a count bump).
  */
 function fallback(event: KubeEvent, field: string): unknown {
   if (field === 'count') return event.count;
+  if (field === 'eventaction') return eventAction(event);
   if (field === 'lasttimestamp') return event.raw.eventTime ?? event.timestamp;
   return undefined;
 }

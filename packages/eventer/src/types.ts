@@ -62,6 +62,12 @@ export interface Sink {
    * `foldEvents` from fold.ts.
    */
   fold?(events: readonly KubeEvent[]): KubeEvent;
+  /**
+   * A chat sink pages people: count bumps of an event it sent are held for the bump window
+   * and ship once, marked "(×N)" (delivery.ts markRepeat). Defaults by sink key
+   * (sinks/index.ts CHAT_SINK_KEYS); data sinks ship every bump with its count.
+   */
+  readonly chat?: boolean;
 }
 
 export interface Source {

@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { ConfigError, goBoolOption, parseConfig } from '@ack-npd/core';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
+import { eventAction } from '../normalize.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 import { chunkBySize } from './chunk.ts';
 import { postForText } from './post.ts';
@@ -155,6 +156,8 @@ export function eventToSlsLog(event: KubeEvent, labels: readonly (readonly [stri
   if (event.involvedObject.kind === 'Pod') {
     contents.push(['pod_id', event.involvedObject.uid], ['pod_name', event.involvedObject.name]);
   }
+  // Ours (kube-eventer has only the count inside eventId): the count and create|update.
+  contents.push(['count', String(event.count)], ['action', eventAction(event)]);
   for (const [key, value] of labels) contents.push([key, value]);
   return { time: Math.floor(event.timestamp / 1000), contents };
 }

@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { KubeApiError, SinkError } from '../errors.ts';
 import { type FilterSpec, filterFromQuery } from '../filter.ts';
 import { kubeJson } from '../kube-http.ts';
+import { eventAction } from '../normalize.ts';
 import { compileTemplate, type Template, type TemplateEscape } from '../template.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 
@@ -103,7 +104,9 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
  * `custom_body_configmap` key `content`, or `body_template`), values JSON-escaped unless
  * `body_escape=none`. The method defaults to GET like kube-eventer (with the body): set
  * `method=POST` for most receivers. Each request carries `Idempotency-Key: <uid>:<resourceVersion>`
- * so a receiver can drop the rare redelivery after a crash. 2xx = accepted; 408/429/5xx and
+ * so a receiver can drop the rare redelivery after a crash, `X-Event-Count: <count>` and
+ * `X-Event-Action: create|update` (update = a count bump or other change of an event already
+ * shipped; templates read the same as `{{ .Count }}` and `{{ .EventAction }}`). 2xx = accepted; 408/429/5xx and
  * network errors are retried (Retry-After honoured); other 4xx are permanent.
  */
 export async function createWebhookSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
@@ -132,7 +135,12 @@ export async function createWebhookSink(spec: SinkSpec, context: SinkContext): P
     try {
       response = await request(config.url, {
         method: config.method as 'GET',
-        headers: { ...config.headers, 'idempotency-key': `${event.uid}:${event.resourceVersion}` },
+        headers: {
+          ...config.headers,
+          'idempotency-key': `${event.uid}:${event.resourceVersion}`,
+          'x-event-count': String(event.count),
+          'x-event-action': eventAction(event),
+        },
         body: config.body.render(event),
         dispatcher,
         signal,
