@@ -233,7 +233,10 @@ export class PostgresStore implements EventStore {
   async objectsNamed(namespace: string, kinds: readonly string[], names: readonly string[]): Promise<{ kind: string; name: string }[]> {
     if (kinds.length === 0 || names.length === 0) return [];
     const d = new PgDialect();
-    return this.#rows(sql.objectsNamed(namespace, kinds, names, d), d.params);
+    return (await this.#rows<{ kind: string; name: string }>(sql.objectsNamed(namespace, kinds, names, d), d.params)).map((r) => ({
+      kind: r.kind,
+      name: r.name,
+    }));
   }
 
   async #partitionList(): Promise<{ name: string; day: number; bytes: number }[]> {

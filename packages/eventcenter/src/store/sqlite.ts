@@ -196,7 +196,10 @@ export class SqliteStore implements EventStore {
   async objectsNamed(namespace: string, kinds: readonly string[], names: readonly string[]): Promise<{ kind: string; name: string }[]> {
     if (kinds.length === 0 || names.length === 0) return [];
     const d = new SqliteDialect();
-    return this.#all<{ kind: string; name: string }>(sql.objectsNamed(namespace, kinds, names, d), d.params);
+    return this.#all<{ kind: string; name: string }>(sql.objectsNamed(namespace, kinds, names, d), d.params).map((r) => ({
+      kind: r.kind,
+      name: r.name,
+    }));
   }
 
   async sizeBytes(): Promise<number> {
