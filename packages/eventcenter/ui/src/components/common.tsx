@@ -16,8 +16,9 @@ export function Status<T>({ loaded, children }: { loaded: Loaded<T>; children: (
   return <>{children(loaded.data)}</>;
 }
 
-export function TimeRange({ route }: { route: Route }) {
-  const current = route.params.get('from') ? 'custom' : (route.params.get('range') ?? '24h');
+/** The window picker; `fallback` is the page's default window (what `time.window()` uses without `range`). */
+export function TimeRange({ route, fallback = '24h' }: { route: Route; fallback?: string }) {
+  const current = route.params.get('from') ? 'custom' : (route.params.get('range') ?? fallback);
   return (
     <label class="range">
       <span>Last</span>

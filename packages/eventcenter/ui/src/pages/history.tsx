@@ -33,7 +33,7 @@ export function History({ route }: { route: Route }) {
             <option>resolved</option>
           </select>
         </label>
-        <TimeRange route={route} />
+        <TimeRange route={route} fallback="7d" />
       </div>
       <Section title="Alerts">
         <Status loaded={loaded}>

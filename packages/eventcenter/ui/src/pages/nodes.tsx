@@ -65,7 +65,7 @@ export function NodePage({ route }: { route: Route }) {
     <>
       <div class="toolbar">
         <h1>Node {name}</h1>
-        <TimeRange route={route} />
+        <TimeRange route={route} fallback="7d" />
       </div>
       <Status loaded={loaded}>
         {(node) => (

@@ -98,7 +98,7 @@ export function PodLifecycle({ route }: { route: Route }) {
     <>
       <div class="toolbar">
         <h1>Pod lifecycle</h1>
-        <TimeRange route={route} />
+        <TimeRange route={route} fallback="7d" />
       </div>
       <PodForm route={route} />
       {namespace && name ? (
