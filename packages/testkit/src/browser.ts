@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page, type Request } from 'playwright-core';
 
+export type { Browser, Locator, Page } from 'playwright-core';
+
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 const APT_LOCK = '/var/lib/dpkg/ack-npd-apt.lock';

@@ -1,36 +1,58 @@
 // The one place the UI talks to the event center: typed calls of the query API (see the
 // server's /openapi.json). Nothing here computes what the API could answer.
 
+/** An event as GET /api/v1/events shows it (`raw` only from GET /api/v1/events/{id}). */
 export interface KubeEventRow {
   readonly id: string;
+  readonly cluster: string;
   readonly uid: string;
   readonly count: number;
+  /** ms since the epoch, and the same as RFC 3339 in `time`. */
+  readonly timestamp: number;
+  readonly time: string;
   readonly type: string;
   readonly reason: string;
   readonly message: string;
   readonly namespace: string;
   readonly kind: string;
   readonly name: string;
-  readonly node?: string;
-  readonly source?: { component?: string; host?: string };
-  readonly firstTimestamp: string;
-  readonly lastTimestamp: string;
+  readonly objectUid: string;
+  readonly node: string;
+  readonly component: string;
+  readonly host: string;
+  readonly condition: { type: string; status: string; reason: string; message: string } | null;
   readonly raw?: unknown;
 }
 
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor?: string;
+export interface EventPage {
+  readonly events: KubeEventRow[];
+  readonly nextCursor: string | null;
 }
 
-export interface Histogram {
-  readonly bucketSeconds: number;
-  readonly buckets: { start: string; counts: Record<string, number> }[];
-}
-
-export interface TopItem {
-  readonly value: string;
+export interface CountRow {
+  readonly key: string;
   readonly count: number;
+}
+
+export interface BucketRow {
+  /** Bucket start, ms. */
+  readonly bucket: number;
+  readonly key: string;
+  readonly count: number;
+}
+
+export interface OverviewData {
+  readonly from: number;
+  readonly to: number;
+  readonly bucketMs: number;
+  readonly total: number;
+  readonly warnings: number;
+  readonly byType: CountRow[];
+  readonly series: BucketRow[];
+  readonly topWarningReasons: CountRow[];
+  readonly topNamespaces: CountRow[];
+  readonly topWarningNodes: CountRow[];
+  readonly topKinds: CountRow[];
 }
 
 export interface LifecycleEvent extends KubeEventRow {
@@ -38,32 +60,39 @@ export interface LifecycleEvent extends KubeEventRow {
 }
 
 export interface Lifecycle {
-  readonly pod: { namespace: string; name: string; uid?: string };
+  readonly namespace: string;
+  readonly pod: string;
+  readonly node: string;
+  /** Nearest first: ReplicaSet, then Deployment (or Job, then CronJob; StatefulSet; DaemonSet). */
   readonly owners: { kind: string; name: string }[];
-  readonly node?: string;
-  readonly phases: { phase: string; at: string; reason?: string }[];
+  readonly ownerSource: 'cluster' | 'names' | 'none';
+  readonly from: number;
+  readonly to: number;
+  /** Oldest first. */
   readonly events: LifecycleEvent[];
+  readonly phases: { phase: string; since: number; reason: string }[];
 }
 
 export interface NodeSummary {
-  readonly name: string;
+  readonly node: string;
   readonly events: number;
   readonly warnings: number;
-  readonly lastSeen?: string;
 }
 
-export interface ConditionChange {
+export interface ConditionHistory {
   readonly type: string;
   readonly status: string;
-  readonly reason?: string;
-  readonly message?: string;
-  readonly at: string;
+  readonly transitions: { status: string; reason: string; message: string; at: number }[];
 }
 
 export interface NodeView {
-  readonly name: string;
-  readonly conditions: ConditionChange[];
+  readonly node: string;
+  readonly from: number;
+  readonly to: number;
+  readonly conditions: ConditionHistory[];
+  /** Newest first. */
   readonly events: KubeEventRow[];
+  readonly podWarnings: CountRow[];
 }
 
 export interface RuleFilter {
@@ -189,14 +218,12 @@ async function call<T>(method: string, path: string, options: { query?: Query; b
 const enc = encodeURIComponent;
 
 export const api = {
-  events: (query: Query, signal?: AbortSignal) => call<Page<KubeEventRow>>('GET', '/events', { query, signal }),
+  events: (query: Query, signal?: AbortSignal) => call<EventPage>('GET', '/events', { query, signal }),
   event: (id: string, signal?: AbortSignal) => call<KubeEventRow>('GET', `/events/${enc(id)}`, { signal }),
-  histogram: (query: Query, signal?: AbortSignal) => call<Histogram>('GET', '/stats/histogram', { query, signal }),
-  top: (field: string, query: Query, signal?: AbortSignal) =>
-    call<{ items: TopItem[] }>('GET', '/stats/top', { query: { ...query, field }, signal }),
+  overview: (query: Query, signal?: AbortSignal) => call<OverviewData>('GET', '/overview', { query, signal }),
   lifecycle: (namespace: string, name: string, query: Query, signal?: AbortSignal) =>
     call<Lifecycle>('GET', `/pods/${enc(namespace)}/${enc(name)}/lifecycle`, { query, signal }),
-  nodes: (query: Query, signal?: AbortSignal) => call<{ items: NodeSummary[] }>('GET', '/nodes', { query, signal }),
+  nodes: (query: Query, signal?: AbortSignal) => call<{ nodes: NodeSummary[] }>('GET', '/nodes', { query, signal }),
   node: (name: string, query: Query, signal?: AbortSignal) => call<NodeView>('GET', `/nodes/${enc(name)}`, { query, signal }),
   templates: (signal?: AbortSignal) => call<{ items: Template[] }>('GET', '/alerts/templates', { signal }),
   rules: (signal?: AbortSignal) => call<{ items: Rule[] }>('GET', '/alerts/rules', { signal }),

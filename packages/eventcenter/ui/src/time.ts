@@ -9,24 +9,24 @@ export function rangeMs(range: string): number | undefined {
   return match?.[1] && match[2] ? Number(match[1]) * (UNIT_MS[match[2]] ?? 0) : undefined;
 }
 
-/** The API's `from`/`to` for the URL's window (default: the last `fallback`). */
+/** The API's `from`/`to` for the URL's window: the API takes `from=-24h` (relative to its clock) as it is. */
 export function window(params: URLSearchParams, fallback = '24h'): { from: string; to?: string } {
   const from = params.get('from');
   if (from) return { from, to: params.get('to') ?? undefined };
-  const ms = rangeMs(params.get('range') ?? fallback) ?? rangeMs(fallback) ?? 86_400_000;
-  return { from: new Date(Date.now() - ms).toISOString() };
+  const range = params.get('range') ?? fallback;
+  return { from: `-${rangeMs(range) === undefined ? fallback : range}` };
 }
 
-export function formatTime(iso: string | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+export function formatTime(time: string | number | undefined): string {
+  if (time === undefined || time === '') return '';
+  const d = new Date(time);
+  if (Number.isNaN(d.getTime())) return String(time);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-export function formatShort(iso: string, spanSeconds: number): string {
-  const d = new Date(iso);
+export function formatShort(time: number, spanSeconds: number): string {
+  const d = new Date(time);
   const pad = (n: number) => String(n).padStart(2, '0');
   const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   return spanSeconds > 2 * 86_400 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}` : hm;

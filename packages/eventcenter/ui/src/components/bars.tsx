@@ -1,4 +1,4 @@
-import type { Histogram } from '../api.ts';
+import type { BucketRow } from '../api.ts';
 import { formatShort, formatTime } from '../time.ts';
 
 const SERIES = [
@@ -6,49 +6,82 @@ const SERIES = [
   { key: 'Normal', color: 'var(--normal)' },
 ] as const;
 
-/** Counts over time as stacked SVG bars (Warning on top of Normal), one bar per API bucket. */
-export function Bars({ histogram, height = 160 }: { histogram: Histogram; height?: number }) {
-  const buckets = histogram.buckets;
-  if (!buckets.length) return <p class="muted">No events in this window.</p>;
-  const totals = buckets.map((b) => Object.values(b.counts).reduce((a, n) => a + n, 0));
+/**
+ * Counts over time as stacked SVG bars (Warning on top of Normal): one slot per bucket of the
+ * API's answer from `from` to `to`; buckets the API did not return (no events) stay empty.
+ */
+export function Bars({
+  series,
+  bucketMs,
+  from,
+  to,
+  height = 170,
+}: {
+  series: readonly BucketRow[];
+  bucketMs: number;
+  from: number;
+  to: number;
+  height?: number;
+}) {
+  const first = Math.floor(from / bucketMs) * bucketMs;
+  const slots = Math.max(1, Math.min(500, Math.ceil((to - first) / bucketMs)));
+  const counts: Record<string, number>[] = Array.from({ length: slots }, () => ({}));
+  for (const row of series) {
+    const slot = counts[Math.floor((row.bucket - first) / bucketMs)];
+    if (slot) slot[row.key] = (slot[row.key] ?? 0) + row.count;
+  }
+  const totals = counts.map((c) => Object.values(c).reduce((a, n) => a + n, 0));
   const max = Math.max(1, ...totals);
   const width = 1000;
   const left = 40;
   const bottom = 20;
-  const plotH = height - bottom - 4;
-  const step = (width - left) / buckets.length;
+  const plotH = height - bottom - 6;
+  const step = (width - left) / slots;
   const barW = Math.max(1, step * 0.8);
-  const span = buckets.length * histogram.bucketSeconds;
-  const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
-  const y = (n: number) => 4 + plotH - (n / max) * plotH;
+  const span = (slots * bucketMs) / 1000;
+  const labelEvery = Math.max(1, Math.ceil(slots / 8));
+  const y = (n: number) => 6 + plotH - (n / max) * plotH;
+  const ticks = max >= 2 ? [0, Math.round(max / 2), max] : [0, max];
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="events over time">
-        {[0, 0.5, 1].map((f) => (
-          <g key={f}>
-            <line x1={left} x2={width} y1={y(max * f)} y2={y(max * f)} class="grid" />
-            <text x={left - 6} y={y(max * f) + 4} class="axis" text-anchor="end">
-              {Math.round(max * f)}
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={left} x2={width} y1={y(t)} y2={y(t)} class="grid" />
+            <text x={left - 6} y={y(t) + 4} class="axis" text-anchor="end">
+              {t}
             </text>
           </g>
         ))}
-        {buckets.map((b, i) => {
-          let base = 0;
+        {counts.map((c, i) => {
+          const start = first + i * bucketMs;
           const x = left + i * step + (step - barW) / 2;
-          const other = (totals[i] ?? 0) - SERIES.reduce((a, s) => a + (b.counts[s.key] ?? 0), 0);
+          let base = 0;
+          const other = (totals[i] ?? 0) - SERIES.reduce((a, s) => a + (c[s.key] ?? 0), 0);
           return (
-            <g key={b.start}>
-              <title>{`${formatTime(b.start)}: ${SERIES.map((s) => `${s.key} ${b.counts[s.key] ?? 0}`).join(', ')}${other ? `, other ${other}` : ''}`}</title>
+            <g key={start} data-bucket={start}>
+              <title>{`${formatTime(start)}: ${SERIES.map((s) => `${s.key} ${c[s.key] ?? 0}`).join(', ')}${other ? `, other ${other}` : ''}`}</title>
+              <rect x={left + i * step} width={step} y={6} height={plotH} fill="transparent" />
               {[...SERIES].reverse().map((s) => {
-                const n = b.counts[s.key] ?? 0;
+                const n = c[s.key] ?? 0;
                 if (!n) return null;
-                const rect = <rect key={s.key} x={x} width={barW} y={y(base + n)} height={y(base) - y(base + n)} fill={s.color} />;
+                const rect = (
+                  <rect
+                    key={s.key}
+                    class={`bar ${s.key}`}
+                    x={x}
+                    width={barW}
+                    y={y(base + n)}
+                    height={y(base) - y(base + n)}
+                    fill={s.color}
+                  />
+                );
                 base += n;
                 return rect;
               })}
               {i % labelEvery === 0 && (
                 <text x={x + barW / 2} y={height - 4} class="axis" text-anchor="middle">
-                  {formatShort(b.start, span)}
+                  {formatShort(start, span)}
                 </text>
               )}
             </g>
@@ -62,9 +95,7 @@ export function Bars({ histogram, height = 160 }: { histogram: Histogram; height
             {s.key}
           </span>
         ))}
-        <span class="muted">
-          per {histogram.bucketSeconds >= 3600 ? `${histogram.bucketSeconds / 3600} h` : `${Math.round(histogram.bucketSeconds / 60)} min`}
-        </span>
+        <span class="muted">per {bucketMs >= 3_600_000 ? `${bucketMs / 3_600_000} h` : `${Math.round(bucketMs / 60_000)} min`}</span>
       </figcaption>
     </figure>
   );

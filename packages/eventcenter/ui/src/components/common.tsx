@@ -70,7 +70,7 @@ export function EventTable({
     <table class="events">
       <thead>
         <tr>
-          <th class="time">Last seen</th>
+          <th class="time">Time</th>
           {extra && <th />}
           <th>Type</th>
           <th>Reason</th>
@@ -84,7 +84,7 @@ export function EventTable({
           <tr key={e.id} data-event-id={e.id}>
             <td class="time">
               <a href={href('event', {}, e.id)} title="details and raw JSON">
-                {formatTime(e.lastTimestamp)}
+                {formatTime(e.time)}
               </a>
             </td>
             {extra && <td>{extra(e)}</td>}

@@ -29,12 +29,24 @@ export function EventDetail({ route }: { route: Route }) {
               <dd class="pre">{e.message}</dd>
               <dt>Count</dt>
               <dd>{e.count}</dd>
-              <dt>First seen</dt>
-              <dd>{formatTime(e.firstTimestamp)}</dd>
-              <dt>Last seen</dt>
-              <dd>{formatTime(e.lastTimestamp)}</dd>
+              <dt>Time</dt>
+              <dd>{formatTime(e.time)}</dd>
               <dt>Source</dt>
-              <dd>{[e.source?.component, e.source?.host].filter(Boolean).join(' on ')}</dd>
+              <dd>{[e.component, e.host].filter(Boolean).join(' on ')}</dd>
+              {e.condition && (
+                <>
+                  <dt>Condition</dt>
+                  <dd>
+                    {e.condition.type} = {e.condition.status} ({e.condition.reason})
+                  </dd>
+                </>
+              )}
+              {e.cluster && (
+                <>
+                  <dt>Cluster</dt>
+                  <dd>{e.cluster}</dd>
+                </>
+              )}
               {e.node && (
                 <>
                   <dt>Node</dt>

@@ -1,4 +1,4 @@
-import { api, type ConditionChange } from '../api.ts';
+import { api } from '../api.ts';
 import { EventTable, Section, Status, TimeRange } from '../components/common.tsx';
 import { href, type Route } from '../route.ts';
 import { formatTime, window } from '../time.ts';
@@ -17,25 +17,23 @@ export function Nodes({ route }: { route: Route }) {
       <Section title="Nodes with events">
         <Status loaded={loaded}>
           {(data) =>
-            data.items.length ? (
-              <table class="list">
+            data.nodes.length ? (
+              <table class="list" aria-label="nodes">
                 <thead>
                   <tr>
                     <th>Node</th>
                     <th class="num">Events</th>
                     <th class="num">Warnings</th>
-                    <th>Last event</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {data.items.map((n) => (
-                    <tr key={n.name}>
+                  {data.nodes.map((n) => (
+                    <tr key={n.node}>
                       <td>
-                        <a href={href('node', { range }, n.name)}>{n.name}</a>
+                        <a href={href('node', { range }, n.node)}>{n.node}</a>
                       </td>
                       <td class="num">{n.events}</td>
-                      <td class="num">{n.warnings}</td>
-                      <td>{formatTime(n.lastSeen)}</td>
+                      <td class={n.warnings ? 'num bad' : 'num'}>{n.warnings}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -50,15 +48,9 @@ export function Nodes({ route }: { route: Route }) {
   );
 }
 
-/** The latest change per condition type, for the summary row. */
-function latest(changes: readonly ConditionChange[]): ConditionChange[] {
-  const byType = new Map<string, ConditionChange>();
-  for (const c of changes) byType.set(c.type, c);
-  return [...byType.values()];
-}
-
 export function NodePage({ route }: { route: Route }) {
   const name = route.id ?? '';
+  const range = route.params.get('range') ?? undefined;
   const query = window(route.params, '7d');
   const loaded = useApi((signal) => api.node(name, query, signal), `${name}/${JSON.stringify(query)}`);
   return (
@@ -73,48 +65,62 @@ export function NodePage({ route }: { route: Route }) {
             <Section title="Conditions (last reported)">
               {node.conditions.length ? (
                 <div class="conditions">
-                  {latest(node.conditions).map((c) => (
+                  {node.conditions.map((c) => (
                     <span
                       key={c.type}
-                      class={`condition ${c.status === 'True' ? 'bad' : c.status === 'False' ? 'ok' : 'unknown'}`}
-                      title={c.message}
+                      data-condition={c.type}
+                      class={`condition ${c.type === 'Ready' ? (c.status === 'True' ? 'ok' : 'bad') : c.status === 'True' ? 'bad' : c.status === 'False' ? 'ok' : 'unknown'}`}
+                      title={c.transitions.at(-1)?.message}
                     >
                       {c.type}: {c.status}
                     </span>
                   ))}
                 </div>
               ) : (
-                <p class="muted">No condition changes recorded for this node.</p>
+                <p class="muted">No condition changes recorded for this node in this window.</p>
               )}
             </Section>
-            <Section title="Condition history">
-              {node.conditions.length > 0 && (
+            {node.conditions.length > 0 && (
+              <Section title="Condition history">
                 <table class="list" aria-label="condition history">
                   <thead>
                     <tr>
-                      <th class="time">Changed</th>
                       <th>Condition</th>
+                      <th class="time">Changed</th>
                       <th>Status</th>
                       <th>Reason</th>
                       <th>Message</th>
                     </tr>
                   </thead>
                   <tbody>
-                    {[...node.conditions].reverse().map((c) => (
-                      <tr key={`${c.type}@${c.at}`}>
-                        <td class="time">{formatTime(c.at)}</td>
-                        <td>{c.type}</td>
-                        <td class={c.status === 'True' ? 'bad' : ''}>{c.status}</td>
-                        <td>{c.reason}</td>
-                        <td class="message">{c.message}</td>
-                      </tr>
-                    ))}
+                    {node.conditions.flatMap((c) =>
+                      c.transitions.map((t, i) => (
+                        <tr key={`${c.type}@${t.at}`} data-condition={c.type} data-status={t.status}>
+                          <td>{i === 0 ? c.type : ''}</td>
+                          <td class="time">{formatTime(t.at)}</td>
+                          <td class={(c.type === 'Ready' ? t.status !== 'True' : t.status === 'True') ? 'bad' : ''}>{t.status}</td>
+                          <td>{t.reason}</td>
+                          <td class="message">{t.message}</td>
+                        </tr>
+                      )),
+                    )}
                   </tbody>
                 </table>
-              )}
-            </Section>
-            <Section title="Node events" actions={<a href={href('search', { node: name })}>search</a>}>
-              <EventTable events={node.events} />
+              </Section>
+            )}
+            {node.podWarnings.length > 0 && (
+              <Section title="Warnings of pods on this node">
+                <div class="conditions">
+                  {node.podWarnings.map((w) => (
+                    <a key={w.key} class="condition bad" href={href('search', { node: name, reason: w.key, type: 'Warning', range })}>
+                      {w.key}: {w.count}
+                    </a>
+                  ))}
+                </div>
+              </Section>
+            )}
+            <Section title="Node events" actions={<a href={href('search', { kind: 'Node', name, range })}>search</a>}>
+              <EventTable events={node.events} range={range} />
             </Section>
           </>
         )}

@@ -22,6 +22,11 @@ function PodForm({ route }: { route: Route }) {
   );
 }
 
+/** Phases that mean trouble are drawn red. */
+function phaseClass(phase: string): string {
+  return /fail|unschedulable|oom|evict|crash|backoff|preempt|unhealthy/i.test(phase) ? 'bad' : '';
+}
+
 function Timeline({ namespace, name, route }: { namespace: string; name: string; route: Route }) {
   const query = window(route.params, '7d');
   const loaded = useApi((signal) => api.lifecycle(namespace, name, query, signal), `${namespace}/${name}/${JSON.stringify(query)}`);
@@ -29,7 +34,7 @@ function Timeline({ namespace, name, route }: { namespace: string; name: string;
     <Status loaded={loaded}>
       {(life) => (
         <>
-          <Section title={`Pod ${life.pod.namespace}/${life.pod.name}`}>
+          <Section title={`Pod ${life.namespace}/${life.pod}`}>
             <dl class="fields">
               <dt>Owners</dt>
               <dd>
@@ -40,23 +45,18 @@ function Timeline({ namespace, name, route }: { namespace: string; name: string;
                         <a href={href('search', { kind: o.kind, name: o.name, namespace })}>{`${o.kind}/${o.name}`}</a>
                       </span>
                     ))
-                  : 'none'}
+                  : 'none found'}
+                {life.ownerSource === 'names' && <span class="muted"> (inferred from names: the objects are gone from the cluster)</span>}
               </dd>
               <dt>Node</dt>
               <dd>{life.node ? <a href={href('node', {}, life.node)}>{life.node}</a> : 'not scheduled'}</dd>
-              {life.pod.uid && (
-                <>
-                  <dt>UID</dt>
-                  <dd class="mono">{life.pod.uid}</dd>
-                </>
-              )}
             </dl>
             {life.phases.length > 0 && (
               <ol class="phases" aria-label="phases">
                 {life.phases.map((ph) => (
-                  <li key={`${ph.phase}@${ph.at}`} class={`phase ${ph.phase.toLowerCase()}`} title={ph.reason ?? ''}>
+                  <li key={`${ph.phase}@${ph.since}`} class={`phase ${phaseClass(ph.phase)}`} title={ph.reason}>
                     <strong>{ph.phase}</strong>
-                    <span>{formatTime(ph.at)}</span>
+                    <span>{formatTime(ph.since)}</span>
                     {ph.reason && <em>{ph.reason}</em>}
                   </li>
                 ))}
@@ -69,8 +69,14 @@ function Timeline({ namespace, name, route }: { namespace: string; name: string;
             ) : (
               <ol class="timeline">
                 {life.events.map((e) => (
-                  <li key={e.id} class={`role-${e.role} ${e.type === 'Warning' ? 'warning' : ''}`} data-reason={e.reason}>
-                    <time>{formatTime(e.lastTimestamp)}</time>
+                  <li
+                    key={e.id}
+                    class={`role-${e.role} ${e.type === 'Warning' ? 'warning' : ''}`}
+                    data-reason={e.reason}
+                    data-who={`${e.kind}/${e.name}`}
+                    data-ts={e.timestamp}
+                  >
+                    <time>{formatTime(e.time)}</time>
                     <span class="who">
                       {e.kind}/{e.name}
                     </span>

@@ -5,7 +5,7 @@ import { navigate, type Route, withParams } from '../route.ts';
 import { window } from '../time.ts';
 import { useApi } from '../use-api.ts';
 
-export const FILTERS = ['reason', 'namespace', 'kind', 'name', 'node', 'uid'] as const;
+export const FILTERS = ['reason', 'namespace', 'kind', 'name', 'node', 'component'] as const;
 const PAGE = 50;
 
 function FilterForm({ route }: { route: Route }) {
@@ -49,18 +49,18 @@ export function Search({ route }: { route: Route }) {
   for (const f of FILTERS) query[f] = p.get(f) ?? undefined;
   const key = JSON.stringify(query);
   const first = useApi((signal) => api.events({ ...query, limit: PAGE }, signal), key);
-  const [more, setMore] = useState<{ key: string; items: KubeEventRow[]; cursor?: string; error?: string }>({ key: '', items: [] });
+  const [more, setMore] = useState<{ key: string; items: KubeEventRow[]; cursor?: string | null; error?: string }>({ key: '', items: [] });
   const extra = more.key === key ? more : { key, items: [] as KubeEventRow[], cursor: undefined, error: undefined };
-  const cursor = extra.items.length ? extra.cursor : first.data?.nextCursor;
+  const cursor = (extra.items.length ? extra.cursor : first.data?.nextCursor) ?? undefined;
   const loadMore = async () => {
     try {
       const page = await api.events({ ...query, limit: PAGE, cursor });
-      setMore({ key, items: [...extra.items, ...page.items], cursor: page.nextCursor });
+      setMore({ key, items: [...extra.items, ...page.events], cursor: page.nextCursor });
     } catch (error) {
       setMore({ ...extra, key, error: (error as Error).message });
     }
   };
-  const events = [...(first.data?.items ?? []), ...extra.items];
+  const events = [...(first.data?.events ?? []), ...extra.items];
   return (
     <>
       <div class="toolbar">
