@@ -95,68 +95,71 @@ export interface NodeView {
   readonly podWarnings: CountRow[];
 }
 
-export interface RuleFilter {
-  type?: string;
-  reason?: string;
-  namespace?: string;
-  kind?: string;
-  node?: string;
-  q?: string;
-}
+export const GROUP_FIELDS = ['type', 'reason', 'namespace', 'kind', 'name', 'node', 'component', 'cluster'] as const;
+export type GroupField = (typeof GROUP_FIELDS)[number];
 
-export interface RuleInput {
-  name: string;
-  filter: RuleFilter;
-  threshold: number;
-  window: string;
-  groupBy: string[];
-  sinks: string[];
-  enabled: boolean;
-}
-
-export interface Rule extends RuleInput {
-  readonly id: string;
-  readonly template?: string;
-  readonly state?: 'firing' | 'ok';
-}
-
-export interface Template {
+/** An alert rule: events matching `query` (search syntax), at least `threshold` within `windowMs`, per group. */
+export interface AlertRule {
   readonly id: string;
   readonly name: string;
-  readonly description: string;
-  readonly rule: RuleInput;
+  readonly description?: string;
+  readonly template?: string;
+  readonly query: string;
+  readonly threshold: number;
+  readonly windowMs: number;
+  readonly groupBy: GroupField[];
+  readonly severity: 'info' | 'warning' | 'critical';
+  /** Names of the center's --notify sinks. */
+  readonly notify: string[];
+  readonly repeatMs: number;
+  readonly enabled: boolean;
 }
 
-export interface AlertRecord {
-  readonly id: string;
+export type AlertRuleInput = Omit<AlertRule, 'id'> & { id?: string };
+
+export interface Alert {
   readonly ruleId: string;
   readonly ruleName: string;
-  readonly group: Record<string, string> | string;
+  readonly key: string;
+  readonly group: Record<string, string>;
   readonly state: 'firing' | 'resolved';
-  readonly count: number;
-  readonly firedAt: string;
-  readonly resolvedAt?: string;
   readonly silenced: boolean;
-  readonly notified?: boolean;
+  readonly count: number;
+  readonly since: number;
+  readonly lastNotified?: number;
+  readonly resolvedAt?: number;
+}
+
+export interface HistoryEntry {
+  readonly id: string;
+  readonly ruleId: string;
+  readonly group: string;
+  readonly state: 'firing' | 'resolved' | 'silenced';
+  readonly at: number;
+  readonly count: number;
+  readonly message: string;
 }
 
 export interface Silence {
   readonly id: string;
+  /** '' = every rule. */
+  readonly ruleId: string;
   readonly matchers: Record<string, string>;
   readonly comment: string;
-  readonly createdBy?: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
+  readonly createdBy: string;
+  readonly startsAt: number | string;
+  readonly expiresAt: number | string;
   readonly active: boolean;
 }
 
 export interface SilenceInput {
-  matchers: Record<string, string>;
-  comment: string;
-  endsAt: string;
+  ruleId?: string;
+  matchers?: Record<string, string>;
+  comment?: string;
+  expiresAt: string;
 }
 
-export interface SinkInfo {
+export interface NotifySink {
   readonly name: string;
   readonly kind: string;
 }
@@ -225,15 +228,17 @@ export const api = {
     call<Lifecycle>('GET', `/pods/${enc(namespace)}/${enc(name)}/lifecycle`, { query, signal }),
   nodes: (query: Query, signal?: AbortSignal) => call<{ nodes: NodeSummary[] }>('GET', '/nodes', { query, signal }),
   node: (name: string, query: Query, signal?: AbortSignal) => call<NodeView>('GET', `/nodes/${enc(name)}`, { query, signal }),
-  templates: (signal?: AbortSignal) => call<{ items: Template[] }>('GET', '/alerts/templates', { signal }),
-  rules: (signal?: AbortSignal) => call<{ items: Rule[] }>('GET', '/alerts/rules', { signal }),
-  rule: (id: string, signal?: AbortSignal) => call<Rule>('GET', `/alerts/rules/${enc(id)}`, { signal }),
-  createRule: (rule: RuleInput) => call<Rule>('POST', '/alerts/rules', { body: rule }),
-  updateRule: (id: string, rule: RuleInput) => call<Rule>('PUT', `/alerts/rules/${enc(id)}`, { body: rule }),
-  deleteRule: (id: string) => call<void>('DELETE', `/alerts/rules/${enc(id)}`),
-  history: (query: Query, signal?: AbortSignal) => call<{ items: AlertRecord[] }>('GET', '/alerts/history', { query, signal }),
-  sinks: (signal?: AbortSignal) => call<{ items: SinkInfo[] }>('GET', '/alerts/sinks', { signal }),
-  silences: (signal?: AbortSignal) => call<{ items: Silence[] }>('GET', '/silences', { signal }),
+  whoami: (signal?: AbortSignal) => call<{ roles: string[]; auth: string }>('GET', '/whoami', { signal }),
+  templates: (signal?: AbortSignal) => call<{ templates: AlertRule[] }>('GET', '/alert-templates', { signal }),
+  rules: (signal?: AbortSignal) => call<{ rules: AlertRule[] }>('GET', '/alert-rules', { signal }),
+  rule: (id: string, signal?: AbortSignal) => call<AlertRule>('GET', `/alert-rules/${enc(id)}`, { signal }),
+  createRule: (rule: AlertRuleInput) => call<AlertRule>('POST', '/alert-rules', { body: rule }),
+  updateRule: (id: string, rule: AlertRuleInput) => call<AlertRule>('PUT', `/alert-rules/${enc(id)}`, { body: rule }),
+  deleteRule: (id: string) => call<void>('DELETE', `/alert-rules/${enc(id)}`),
+  alerts: (signal?: AbortSignal) => call<{ alerts: Alert[] }>('GET', '/alerts', { signal }),
+  history: (query: Query, signal?: AbortSignal) => call<{ history: HistoryEntry[] }>('GET', '/alert-history', { query, signal }),
+  notifySinks: (signal?: AbortSignal) => call<{ sinks: NotifySink[] }>('GET', '/notify-sinks', { signal }),
+  silences: (signal?: AbortSignal) => call<{ silences: Silence[] }>('GET', '/silences', { signal }),
   createSilence: (silence: SilenceInput) => call<Silence>('POST', '/silences', { body: silence }),
   deleteSilence: (id: string) => call<void>('DELETE', `/silences/${enc(id)}`),
 };

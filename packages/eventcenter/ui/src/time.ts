@@ -31,3 +31,32 @@ export function formatShort(time: number, spanSeconds: number): string {
   const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   return spanSeconds > 2 * 86_400 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}` : hm;
 }
+
+/** `90000` → `1m30s` (the form shows rule windows as the durations people type). */
+export function formatDuration(ms: number): string {
+  if (!ms) return '0s';
+  let rest = Math.round(ms / 1000);
+  let out = '';
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+
+/** `1h30m`, `45s`, `2d` → ms; undefined when it is not such a duration. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!/^(\d+[dhms])+$/.test(trimmed)) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of trimmed.matchAll(/(\d+)([dhms])/g))
+    ms += Number(n) * ({ d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[unit ?? 's'] ?? 0);
+  return ms;
+}

@@ -44,6 +44,8 @@ export function TypeBadge({ type }: { type: string }) {
   return <span class={`badge ${type === 'Warning' ? 'warn' : type === 'Normal' ? 'normal' : 'other'}`}>{type}</span>;
 }
 
+const CLUSTER_SCOPED = new Set(['Node', 'Namespace', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass']);
+
 /** Where an involved object links to: a pod's lifecycle, a node's page, else a search for it. */
 export function objectHref(kind: string, namespace: string, name: string, range?: string): string {
   if (kind === 'Pod') return href('pod', { namespace, name, range });
@@ -52,7 +54,9 @@ export function objectHref(kind: string, namespace: string, name: string, range?
 }
 
 export function ObjectLink({ event, range }: { event: Pick<KubeEventRow, 'kind' | 'namespace' | 'name'>; range?: string }) {
-  const label = `${event.kind}/${event.namespace ? `${event.namespace}/` : ''}${event.name}`;
+  // Events about cluster-scoped objects are filed in a namespace (default) the object does not have.
+  const namespaced = event.namespace && !CLUSTER_SCOPED.has(event.kind);
+  const label = `${event.kind}/${namespaced ? `${event.namespace}/` : ''}${event.name}`;
   return <a href={objectHref(event.kind, event.namespace, event.name, range)}>{label}</a>;
 }
 

@@ -1,80 +1,125 @@
-import { type AlertRecord, api } from '../api.ts';
-import { Section, Status, TimeRange } from '../components/common.tsx';
+import { api } from '../api.ts';
+import { Section, Status } from '../components/common.tsx';
 import { href, navigate, type Route, withParams } from '../route.ts';
-import { formatTime, window } from '../time.ts';
+import { formatTime } from '../time.ts';
 import { useApi } from '../use-api.ts';
 
-function groupLabel(group: AlertRecord['group']): string {
-  if (typeof group === 'string') return group;
-  return (
-    Object.entries(group)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ') || 'all'
-  );
-}
+const label = (group: Record<string, string>) =>
+  Object.entries(group)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ') || 'all';
 
 export function History({ route }: { route: Route }) {
-  const p = route.params;
-  const query = { ...window(p, '7d'), state: p.get('state') ?? undefined, rule: p.get('rule') ?? undefined };
-  const loaded = useApi((signal) => api.history(query, signal), JSON.stringify(query));
+  const ruleId = route.params.get('ruleId') ?? undefined;
+  const loaded = useApi(async (signal) => {
+    const [history, alerts, rules] = await Promise.all([
+      api.history({ ruleId, limit: 200 }, signal),
+      api.alerts(signal),
+      api.rules(signal),
+    ]);
+    return { history: history.history, alerts: alerts.alerts, rules: rules.rules };
+  }, `history/${ruleId}`);
   return (
-    <>
-      <div class="toolbar">
-        <h1>Alert history</h1>
-        <label>
-          State{' '}
-          <select
-            aria-label="state"
-            value={p.get('state') ?? ''}
-            onChange={(e) => navigate('history', withParams(route, { state: e.currentTarget.value || undefined }))}
-          >
-            <option value="">any</option>
-            <option>firing</option>
-            <option>resolved</option>
-          </select>
-        </label>
-        <TimeRange route={route} fallback="7d" />
-      </div>
-      <Section title="Alerts">
-        <Status loaded={loaded}>
-          {(data) =>
-            data.items.length ? (
-              <table class="list">
-                <thead>
-                  <tr>
-                    <th>Rule</th>
-                    <th>Group</th>
-                    <th>State</th>
-                    <th class="num">Events</th>
-                    <th class="time">Fired</th>
-                    <th class="time">Resolved</th>
-                    <th>Notified</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((a) => (
-                    <tr key={a.id} data-alert-rule={a.ruleName} data-state={a.state}>
-                      <td>
-                        <a href={href('rule', {}, a.ruleId)}>{a.ruleName}</a>
-                      </td>
-                      <td class="mono">{groupLabel(a.group)}</td>
-                      <td>
-                        <span class={`badge ${a.state === 'firing' ? 'warn' : 'normal'}`}>{a.state}</span>
-                      </td>
-                      <td class="num">{a.count}</td>
-                      <td class="time">{formatTime(a.firedAt)}</td>
-                      <td class="time">{formatTime(a.resolvedAt)}</td>
-                      <td>{a.silenced ? <span class="badge other">silenced</span> : a.notified === false ? 'no' : 'yes'}</td>
-                    </tr>
+    <Status loaded={loaded}>
+      {({ history, alerts, rules }) => {
+        const names = new Map(rules.map((r) => [r.id, r.name]));
+        const current = alerts.filter((a) => !ruleId || a.ruleId === ruleId);
+        return (
+          <>
+            <div class="toolbar">
+              <h1>Alert history</h1>
+              <label>
+                Rule{' '}
+                <select
+                  aria-label="rule"
+                  value={ruleId ?? ''}
+                  onChange={(e) => navigate('history', withParams(route, { ruleId: e.currentTarget.value || undefined }))}
+                >
+                  <option value="">every rule</option>
+                  {rules.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.name}
+                    </option>
                   ))}
-                </tbody>
-              </table>
-            ) : (
-              <p class="muted">No alerts in this window.</p>
-            )
-          }
-        </Status>
-      </Section>
-    </>
+                </select>
+              </label>
+            </div>
+            <Section title="Current alerts">
+              {current.length ? (
+                <table class="list" aria-label="current alerts">
+                  <thead>
+                    <tr>
+                      <th>Rule</th>
+                      <th>Group</th>
+                      <th>State</th>
+                      <th class="num">Events</th>
+                      <th class="time">Since</th>
+                      <th class="time">Notified</th>
+                      <th class="time">Resolved</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {current.map((a) => (
+                      <tr key={`${a.ruleId}/${a.key}`} data-rule={a.ruleName} data-state={a.state} data-silenced={String(a.silenced)}>
+                        <td>
+                          <a href={href('rule', {}, a.ruleId)}>{a.ruleName}</a>
+                        </td>
+                        <td class="mono">{label(a.group)}</td>
+                        <td>
+                          <span class={`badge ${a.state === 'firing' ? 'warn' : 'normal'}`}>{a.state}</span>
+                          {a.silenced && <span class="badge other">silenced</span>}
+                        </td>
+                        <td class="num">{a.count}</td>
+                        <td class="time">{formatTime(a.since)}</td>
+                        <td class="time">{formatTime(a.lastNotified)}</td>
+                        <td class="time">{formatTime(a.resolvedAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <p class="muted">Nothing firing.</p>
+              )}
+            </Section>
+            <Section title="History">
+              {history.length ? (
+                <table class="list" aria-label="alert history">
+                  <thead>
+                    <tr>
+                      <th class="time">At</th>
+                      <th>Rule</th>
+                      <th>Group</th>
+                      <th>State</th>
+                      <th class="num">Events</th>
+                      <th>Message</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {history.map((h) => (
+                      <tr key={h.id} data-rule={names.get(h.ruleId) ?? h.ruleId} data-state={h.state}>
+                        <td class="time">{formatTime(h.at)}</td>
+                        <td>
+                          <a href={href('rule', {}, h.ruleId)}>{names.get(h.ruleId) ?? h.ruleId}</a>
+                        </td>
+                        <td class="mono">{h.group || 'all'}</td>
+                        <td>
+                          <span class={`badge ${h.state === 'firing' ? 'warn' : h.state === 'silenced' ? 'other' : 'normal'}`}>
+                            {h.state}
+                          </span>
+                        </td>
+                        <td class="num">{h.count}</td>
+                        <td class="message">{h.message}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <p class="muted">No alerts yet.</p>
+              )}
+            </Section>
+          </>
+        );
+      }}
+    </Status>
   );
 }

@@ -1,22 +1,15 @@
 import { useState } from 'preact/hooks';
-import { api, type Rule, type RuleInput } from '../api.ts';
+import { type AlertRule, type AlertRuleInput, api, GROUP_FIELDS, type GroupField } from '../api.ts';
 import { Section, Status } from '../components/common.tsx';
 import { href, navigate, type Route } from '../route.ts';
+import { formatDuration, parseDuration } from '../time.ts';
 import { useApi } from '../use-api.ts';
 
-const FILTER_FIELDS = ['type', 'reason', 'namespace', 'kind', 'node', 'q'] as const;
-
-function describeFilter(rule: RuleInput): string {
-  return (
-    FILTER_FIELDS.map((f) => (rule.filter[f] ? `${f}:${rule.filter[f]}` : ''))
-      .filter(Boolean)
-      .join(' ') || 'any event'
-  );
-}
-
 export function Rules({ route: _route }: { route: Route }) {
-  const rules = useApi((signal) => api.rules(signal), 'rules');
-  const templates = useApi((signal) => api.templates(signal), 'templates');
+  const loaded = useApi(async (signal) => {
+    const [rules, alerts, templates] = await Promise.all([api.rules(signal), api.alerts(signal), api.templates(signal)]);
+    return { rules: rules.rules, alerts: alerts.alerts, templates: templates.templates };
+  }, 'rules');
   return (
     <>
       <div class="toolbar">
@@ -25,94 +18,122 @@ export function Rules({ route: _route }: { route: Route }) {
           New rule
         </a>
       </div>
-      <Section title="Rules">
-        <Status loaded={rules}>
-          {(data) =>
-            data.items.length ? (
-              <table class="list">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>State</th>
-                    <th>Matches</th>
-                    <th>Fires when</th>
-                    <th>Group by</th>
-                    <th>Notify</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((r) => (
-                    <tr key={r.id} data-rule={r.name}>
-                      <td>
-                        <a href={href('rule', {}, r.id)}>{r.name}</a>
-                        {!r.enabled && <span class="muted"> (disabled)</span>}
-                      </td>
-                      <td>{r.state === 'firing' ? <span class="badge warn">firing</span> : <span class="badge normal">ok</span>}</td>
-                      <td class="mono">{describeFilter(r)}</td>
-                      <td>
-                        ≥ {r.threshold} in {r.window}
-                      </td>
-                      <td>{r.groupBy.join(', ') || '—'}</td>
-                      <td>{r.sinks.join(', ') || '—'}</td>
+      <Status loaded={loaded}>
+        {({ rules, alerts, templates }) => (
+          <>
+            <Section title="Rules">
+              {rules.length ? (
+                <table class="list" aria-label="rules">
+                  <thead>
+                    <tr>
+                      <th>Name</th>
+                      <th>State</th>
+                      <th>Matches</th>
+                      <th>Fires when</th>
+                      <th>Per</th>
+                      <th>Severity</th>
+                      <th>Notify</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <p class="muted">No rules yet: start from a template below.</p>
-            )
-          }
-        </Status>
-      </Section>
-      <Section title="Templates">
-        <Status loaded={templates}>
-          {(data) => (
-            <ul class="templates">
-              {data.items.map((t) => (
-                <li key={t.id}>
-                  <a href={href('rule', { template: t.id }, 'new')}>{t.name}</a>
-                  <span class="muted"> — {t.description}</span>
-                  <span class="mono small"> {describeFilter(t.rule)}</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Status>
-      </Section>
+                  </thead>
+                  <tbody>
+                    {rules.map((r) => {
+                      const firing = alerts.filter((a) => a.ruleId === r.id && a.state === 'firing');
+                      return (
+                        <tr key={r.id} data-rule={r.name}>
+                          <td>
+                            <a href={href('rule', {}, r.id)}>{r.name}</a>
+                            {!r.enabled && <span class="muted"> (disabled)</span>}
+                          </td>
+                          <td>
+                            {firing.length ? (
+                              <a class="badge warn" href={href('history', { ruleId: r.id })}>
+                                firing{firing.length > 1 ? ` ×${firing.length}` : ''}
+                                {firing.every((a) => a.silenced) ? ' (silenced)' : ''}
+                              </a>
+                            ) : (
+                              <span class="badge normal">ok</span>
+                            )}
+                          </td>
+                          <td class="mono">{r.query || 'any event'}</td>
+                          <td>
+                            ≥ {r.threshold} in {formatDuration(r.windowMs)}
+                          </td>
+                          <td>{r.groupBy.join(', ') || 'all'}</td>
+                          <td>{r.severity}</td>
+                          <td>{r.notify.join(', ') || '—'}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              ) : (
+                <p class="muted">No rules yet: start from a template below.</p>
+              )}
+            </Section>
+            <Section title="Templates">
+              <ul class="templates" aria-label="templates">
+                {templates.map((t) => (
+                  <li key={t.id}>
+                    <a href={href('rule', { template: t.id }, 'new')}>{t.name}</a>
+                    {t.description && <span class="muted"> — {t.description}</span>}
+                    <span class="mono small"> {t.query}</span>
+                  </li>
+                ))}
+              </ul>
+            </Section>
+          </>
+        )}
+      </Status>
     </>
   );
 }
 
-const EMPTY: RuleInput = { name: '', filter: { type: 'Warning' }, threshold: 1, window: '5m', groupBy: [], sinks: [], enabled: true };
+const EMPTY: AlertRuleInput = {
+  name: '',
+  query: 'type:Warning',
+  threshold: 1,
+  windowMs: 300_000,
+  groupBy: ['namespace'],
+  severity: 'warning',
+  notify: [],
+  repeatMs: 3_600_000,
+  enabled: true,
+};
 
-function RuleForm({ initial, id }: { initial: RuleInput; id: string | undefined }) {
-  const sinks = useApi((signal) => api.sinks(signal), 'sinks');
+function RuleForm({ initial, id }: { initial: AlertRuleInput; id: string | undefined }) {
+  const sinks = useApi((signal) => api.notifySinks(signal).catch(() => ({ sinks: [] })), 'sinks');
   const [error, setError] = useState('');
   const [saving, setSaving] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
     const text = (key: string) => String(form.get(key) ?? '').trim();
-    const filter: Record<string, string> = {};
-    for (const f of FILTER_FIELDS) if (text(f)) filter[f] = text(f);
-    const rule: RuleInput = {
+    const windowMs = parseDuration(text('window'));
+    const repeatMs = parseDuration(text('repeat'));
+    if (windowMs === undefined || repeatMs === undefined) {
+      setError(`${windowMs === undefined ? 'window' : 'repeat'}: a duration like 5m, 1h30m or 45s`);
+      return;
+    }
+    const notify = [...form.getAll('notify').map(String), ...text('notifyOther').split(',')].map((s) => s.trim()).filter(Boolean);
+    const rule: AlertRuleInput = {
+      ...initial,
       name: text('name'),
-      filter,
+      query: text('query'),
       threshold: Number(text('threshold')),
-      window: text('window'),
-      groupBy: text('groupBy')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      sinks: form.getAll('sinks').map(String),
+      windowMs,
+      repeatMs,
+      groupBy: form.getAll('groupBy').map(String) as GroupField[],
+      severity: text('severity') as AlertRule['severity'],
+      notify: [...new Set(notify)],
       enabled: form.get('enabled') === 'on',
     };
+    delete rule.id;
     setSaving(true);
     setError('');
     try {
-      const saved = id ? await api.updateRule(id, rule) : await api.createRule(rule);
-      navigate('rules', {}, undefined);
-      void saved;
+      if (id) await api.updateRule(id, rule);
+      else await api.createRule(rule);
+      navigate('rules');
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -128,56 +149,61 @@ function RuleForm({ initial, id }: { initial: RuleInput; id: string | undefined 
       setError((err as Error).message);
     }
   };
+  const known = new Set(sinks.data?.sinks.map((s) => s.name));
   return (
     <form class="rule" onSubmit={submit}>
       <label>
-        Name <input name="name" required defaultValue={initial.name} />
+        Name <input name="name" required defaultValue={initial.name} class="wide" />
+      </label>
+      <label>
+        Events matching
+        <input
+          name="query"
+          class="wide mono"
+          defaultValue={initial.query}
+          placeholder="type:Warning reason:BackOff,CrashLoopBackOff -namespace:kube-system"
+        />
       </label>
       <fieldset>
-        <legend>Events that count</legend>
+        <legend>When to fire</legend>
         <label>
-          Type
-          <select name="type" defaultValue={initial.filter.type ?? ''}>
-            <option value="">any</option>
-            <option>Warning</option>
-            <option>Normal</option>
+          at least <input name="threshold" type="number" min="1" required defaultValue={String(initial.threshold)} /> events
+        </label>
+        <label>
+          within <input name="window" required defaultValue={formatDuration(initial.windowMs)} size={6} />
+        </label>
+        <label>
+          severity
+          <select name="severity" defaultValue={initial.severity}>
+            <option>info</option>
+            <option>warning</option>
+            <option>critical</option>
           </select>
         </label>
-        {(['reason', 'namespace', 'kind', 'node', 'q'] as const).map((f) => (
-          <label key={f}>
-            {f === 'q' ? 'Search' : f}
-            <input name={f} defaultValue={initial.filter[f] ?? ''} placeholder={f === 'reason' ? 'e.g. BackOff,CrashLoopBackOff' : ''} />
+        <label>
+          repeat every <input name="repeat" required defaultValue={formatDuration(initial.repeatMs)} size={6} />
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>One alert per</legend>
+        {GROUP_FIELDS.map((g) => (
+          <label key={g} class="check">
+            <input type="checkbox" name="groupBy" value={g} defaultChecked={initial.groupBy.includes(g)} /> {g}
           </label>
         ))}
       </fieldset>
       <fieldset>
-        <legend>When to fire</legend>
-        <label>
-          At least <input name="threshold" type="number" min="1" required defaultValue={String(initial.threshold)} /> events
-        </label>
-        <label>
-          within <input name="window" required defaultValue={initial.window} placeholder="5m" />
-        </label>
-        <label>
-          grouped by <input name="groupBy" defaultValue={initial.groupBy.join(', ')} placeholder="namespace, name" />
-        </label>
-      </fieldset>
-      <fieldset>
         <legend>Notify</legend>
-        <Status loaded={sinks}>
-          {(data) =>
-            data.items.length ? (
-              data.items.map((s) => (
-                <label key={s.name} class="check">
-                  <input type="checkbox" name="sinks" value={s.name} defaultChecked={initial.sinks.includes(s.name)} /> {s.name}{' '}
-                  <span class="muted">({s.kind})</span>
-                </label>
-              ))
-            ) : (
-              <p class="muted">No notification sinks configured: the rule only records history.</p>
-            )
-          }
-        </Status>
+        {sinks.data?.sinks.map((s) => (
+          <label key={s.name} class="check">
+            <input type="checkbox" name="notify" value={s.name} defaultChecked={initial.notify.includes(s.name)} /> {s.name}
+            <span class="muted">({s.kind})</span>
+          </label>
+        ))}
+        <label>
+          {sinks.data?.sinks.length ? 'other' : 'sinks (--notify names)'}
+          <input name="notifyOther" defaultValue={initial.notify.filter((n) => !known.has(n)).join(', ')} placeholder="ops, oncall" />
+        </label>
         <label class="check">
           <input type="checkbox" name="enabled" defaultChecked={initial.enabled} /> enabled
         </label>
@@ -207,15 +233,16 @@ function RuleForm({ initial, id }: { initial: RuleInput; id: string | undefined 
 export function RuleEditor({ route }: { route: Route }) {
   const id = route.id === 'new' ? undefined : route.id;
   const template = route.params.get('template') ?? '';
-  const loaded = useApi<{ initial: RuleInput; title: string }>(async (signal) => {
+  const loaded = useApi<{ initial: AlertRuleInput; title: string }>(async (signal) => {
     if (id) {
-      const rule: Rule = await api.rule(id, signal);
+      const rule = await api.rule(id, signal);
       return { initial: rule, title: `Edit rule ${rule.name}` };
     }
     if (template) {
-      const found = (await api.templates(signal)).items.find((t) => t.id === template);
+      const found = (await api.templates(signal)).templates.find((t) => t.id === template);
       if (!found) throw new Error(`no template ${template}`);
-      return { initial: { ...found.rule, name: found.rule.name || found.name }, title: `New rule from "${found.name}"` };
+      const { id: _, ...rule } = found;
+      return { initial: { ...rule, template }, title: `New rule from “${found.name}”` };
     }
     return { initial: EMPTY, title: 'New rule' };
   }, `${id}/${template}`);
@@ -226,7 +253,7 @@ export function RuleEditor({ route }: { route: Route }) {
           <div class="toolbar">
             <h1>{title}</h1>
           </div>
-          <Section title="Rule">
+          <Section title={initial.description ?? 'Rule'}>
             <RuleForm initial={initial} id={id} key={`${id}/${template}`} />
           </Section>
         </>
