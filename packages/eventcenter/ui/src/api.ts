@@ -156,7 +156,8 @@ export interface SilenceInput {
   ruleId?: string;
   matchers?: Record<string, string>;
   comment?: string;
-  expiresAt: string;
+  /** ms since the epoch. */
+  expiresAt: number;
 }
 
 export interface NotifySink {

@@ -33,7 +33,7 @@ export function Silences({ route }: { route: Route }) {
         ruleId: String(form.get('ruleId') ?? ''),
         matchers,
         comment: String(form.get('comment') ?? ''),
-        expiresAt: new Date(Date.now() + duration).toISOString(),
+        expiresAt: Date.now() + duration,
       });
       formEl.reset();
       loaded.reload();
