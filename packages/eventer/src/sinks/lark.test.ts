@@ -76,7 +76,7 @@ describe('lark sink against the Lark peer', () => {
     const text = await sinkFor('plain?msg_type=text&level=Normal');
     await text.send([kubeEvent({ type: 'Normal', reason: 'Scheduled' })], AbortSignal.timeout(5000));
     assert.match(
-      String((server.messages.at(-1)?.body.content as { text: string }).text),
+      String((server.messages.at(-1)?.body.content as { text?: string } | undefined)?.text),
       /^Normal Scheduled: Pod default\/web-7d4b9c-x2x9z\nLevel: Normal\nKind: Pod/,
     );
     for (const sink of [await sinkFor('signed?sign=wrong'), await sinkFor('signed?sign=bot-secret', T0 - 2 * 3_600_000)]) {

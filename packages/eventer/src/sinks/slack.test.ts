@@ -29,7 +29,7 @@ describe('slack sink against the Slack peer', () => {
   test('Block Kit: header, fields, escaped message, context; a text fallback', async () => {
     const sink = await sinkFor(`${HOOK}?cluster_id=c1`);
     await sink.send([kubeEvent()], AbortSignal.timeout(5000));
-    const { body } = server.messages.at(-1) ?? { body: {} };
+    const body = server.messages.at(-1)?.body ?? {};
     assert.equal(body.text, 'Warning BackOff: Pod default/web-7d4b9c-x2x9z: Back-off restarting failed container web in pod <web>');
     const blocks = body.blocks as Block[];
     assert.deepEqual(
