@@ -53,7 +53,15 @@ export function parseRiemannOptions(spec: SinkSpec): RiemannOptions {
     },
     `--sink=${spec.name}`,
   );
-  return { ...parsed, batchSize: parsed.batchsize, timeoutMs: parsed.timeout_ms };
+  return {
+    host: parsed.host,
+    port: parsed.port,
+    ttl: parsed.ttl,
+    state: parsed.state,
+    tags: parsed.tags,
+    batchSize: parsed.batchsize,
+    timeoutMs: parsed.timeout_ms,
+  };
 }
 
 const seconds = (date: unknown): string =>
