@@ -64,8 +64,11 @@ export function parseRiemannOptions(spec: SinkSpec): RiemannOptions {
   };
 }
 
-const seconds = (date: unknown): string =>
-  date instanceof Date && !Number.isNaN(date.getTime()) ? String(Math.floor(date.getTime() / 1000)) : '';
+/** Unix seconds of a Date (client-node) or RFC 3339 string (raw JSON); "" when absent, as kube-eventer. */
+function seconds(value: unknown): string {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? '' : String(Math.floor(ms / 1000));
+}
 
 export function riemannEvent(
   event: KubeEvent,
