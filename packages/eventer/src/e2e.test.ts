@@ -9,7 +9,7 @@ import { sharedCluster, waitFor } from '@ack-npd/testkit';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseSinkSpec } from './config.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
-import { createEvents as createEventsIn } from './testing/cluster-events.ts';
+import { clusterKube, createEvents as createEventsIn } from './testing/cluster-events.ts';
 import { EventerProcess } from './testing/eventer-process.ts';
 import { testEvent } from './testing/memory-sink.ts';
 import { WebhookReceiver } from './testing/receiver.ts';
@@ -228,7 +228,7 @@ describe('eventer against a real apiserver', { timeout: 300_000 }, () => {
     const spec = parseSinkSpec(`webhook:${url}?method=POST&custom_body_configmap=body&custom_body_configmap_namespace=${namespace}`, {
       env: {},
     });
-    const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kubeConfig: cluster.kubeConfig };
+    const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kube: await clusterKube(cluster) };
     const sink = await createWebhookSink(spec, context);
     await sink.send([testEvent({ reason: 'Evicted', type: 'Warning' })], AbortSignal.timeout(5000));
     assert.match([...receiver.deliveries.keys()][0] ?? '', /^obj-\d+\|Evicted\|Warning$/);

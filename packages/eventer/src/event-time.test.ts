@@ -8,6 +8,7 @@ import { createDingTalkSink } from './sinks/dingtalk.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
 import { KubeEventSource } from './source.ts';
 import { goTimeString } from './template.ts';
+import { clusterKube } from './testing/cluster-events.ts';
 import { WebhookReceiver } from './testing/receiver.ts';
 import type { KubeEvent } from './types.ts';
 
@@ -27,7 +28,7 @@ after(() => receiver.close());
 async function watchUntil(namespace: string, done: (events: KubeEvent[]) => boolean): Promise<KubeEvent[]> {
   const events: KubeEvent[] = [];
   const stop = new AbortController();
-  const source = new KubeEventSource({ kubeConfig: cluster.kubeConfig, namespaces: [namespace], clock: systemClock, logger });
+  const source = new KubeEventSource({ kube: await clusterKube(cluster), namespaces: [namespace], clock: systemClock, logger });
   const running = (async () => {
     for await (const item of source.run(stop.signal)) if (item.type === 'event') events.push(item.event);
   })();
@@ -78,7 +79,7 @@ describe('events without lastTimestamp render a real time', { timeout: 180_000 }
       logger,
       clock: systemClock,
       env: {},
-      kubeConfig: undefined,
+      kube: undefined,
     });
     await sink.send([scheduled, timeless], AbortSignal.timeout(10_000));
     await sink.close();
@@ -98,7 +99,7 @@ describe('events without lastTimestamp render a real time', { timeout: 180_000 }
         logger,
         clock: systemClock,
         env: {},
-        kubeConfig: undefined,
+        kube: undefined,
       });
       receiver.deliveries.clear();
       await chat.send([scheduled], AbortSignal.timeout(10_000)).catch(() => undefined);

@@ -97,7 +97,7 @@ export interface SinkContext {
   readonly clock: import('@ack-npd/core').Clock;
   readonly env: NodeJS.ProcessEnv;
   /** For sinks that read Secrets/ConfigMaps (webhook custom_body_configmap, SLS alibaba-addon-secret). */
-  readonly kubeConfig: import('@kubernetes/client-node').KubeConfig | undefined;
+  readonly kube: import('@ack-npd/core/kube-lite').KubeClient | undefined;
 }
 
 /** Builds a sink from its spec; throws ConfigError naming the sink and option on bad input. */

@@ -81,9 +81,25 @@ export class KubeClient {
     this.#agent = undefined;
   }
 
-  async #send<T>(request: KubeRequest): Promise<T> {
-    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+  /**
+   * Opens a streaming request (a watch) with no deadline but `signal`: resolves with the
+   * response once it answered 2xx; the caller reads it and destroys it when done. A non-2xx
+   * answer is a KubeApiError with its status (and the apiserver's message).
+   */
+  async stream(request: Omit<KubeRequest, 'timeoutMs'>): Promise<IncomingMessage> {
     const what = request.description ?? `${request.method} ${request.path}`;
+    const response = await this.#open(request, request.signal, what);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      // A rotated token: the next attempt (the caller's retry) reads it again.
+      if (status === 401) this.#credentials = undefined;
+      const text = await this.#readBody(response).catch(() => '');
+      throw new KubeApiError(`${what}: HTTP ${status}: ${statusMessage(text)}`, { status });
+    }
+    return response;
+  }
+
+  async #open(request: KubeRequest, signal: AbortSignal | undefined, what: string): Promise<IncomingMessage> {
     const credentials = await this.#currentCredentials();
     const url = new URL(request.path, this.target.server);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
@@ -94,16 +110,30 @@ export class KubeClient {
       headers['Content-Type'] = request.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
     }
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
     const https = url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
     try {
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = send(url, { method: request.method, headers, agent: this.#agentFor(credentials, https), signal }, resolve);
+      return await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = send(
+          url,
+          { method: request.method, headers, agent: this.#agentFor(credentials, https), ...(signal ? { signal } : {}) },
+          resolve,
+        );
         req.once('error', reject);
         req.end(body);
       });
+    } catch (error) {
+      throw new KubeApiError(`${what}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #send<T>(request: KubeRequest): Promise<T> {
+    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+    const what = request.description ?? `${request.method} ${request.path}`;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+    try {
+      const response = await this.#open(request, signal, what);
       const text = await this.#readBody(response);
       const status = response.statusCode ?? 0;
       if (status < 200 || status > 299) {
@@ -111,8 +141,8 @@ export class KubeClient {
       }
       return (text === '' ? undefined : JSON.parse(text)) as T;
     } catch (error) {
-      if (error instanceof KubeApiError) throw error;
       if (deadline.aborted) throw new KubeApiError(`${what}: no answer in ${timeoutMs}ms`, { cause: error });
+      if (error instanceof KubeApiError) throw error;
       throw new KubeApiError(`${what}: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -1,26 +1,20 @@
 import { ConfigError } from '@ack-npd/core';
 import type { Sink, SinkFactory, SinkSpec } from '../types.ts';
-import { createDingTalkSink } from './dingtalk.ts';
-import { createEventBridgeSink } from './eventbridge.ts';
-import { createEventCenterSink } from './eventcenter.ts';
-import { createLogSink } from './log.ts';
-import { createSlsSink } from './sls.ts';
-import { createWebhookSink } from './webhook.ts';
 
 /**
  * The sink registry: `--sink=KEY:URI` picks the factory by KEY. Explicit map, no import side
- * effects.
+ * effects; each sink's module (and its client libraries) is loaded only when a sink of that
+ * kind is configured.
  */
-export const sinkFactories = {
-  log: createLogSink,
-  stdout: createLogSink,
-  webhook: createWebhookSink,
-  // Written by the chat/cloud sink engineer (src/sinks/dingtalk.ts, sls.ts, eventbridge.ts):
-  dingtalk: createDingTalkSink,
-  sls: createSlsSink,
-  eventbridge: createEventBridgeSink,
-  eventcenter: createEventCenterSink,
-} satisfies Record<string, SinkFactory>;
+const sinkLoaders = {
+  log: async () => (await import('./log.ts')).createLogSink,
+  stdout: async () => (await import('./log.ts')).createLogSink,
+  webhook: async () => (await import('./webhook.ts')).createWebhookSink,
+  dingtalk: async () => (await import('./dingtalk.ts')).createDingTalkSink,
+  sls: async () => (await import('./sls.ts')).createSlsSink,
+  eventbridge: async () => (await import('./eventbridge.ts')).createEventBridgeSink,
+  eventcenter: async () => (await import('./eventcenter.ts')).createEventCenterSink,
+} satisfies Record<string, () => Promise<SinkFactory>>;
 
 /**
  * Sinks that post to people (one message per delivery) rather than store data: count bumps
@@ -44,17 +38,17 @@ export function bumpWindowFor(sink: Pick<Sink, 'chat'>, key: string, configuredM
   return (sink.chat ?? CHAT_SINK_KEYS.has(key)) ? DEFAULT_BUMP_WINDOW_MS : 0;
 }
 
-export type SinkKey = keyof typeof sinkFactories;
+export type SinkKey = keyof typeof sinkLoaders;
 
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
-  const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];
-  if (!factory) {
+  const load = (sinkLoaders as Record<string, () => Promise<SinkFactory>>)[spec.key];
+  if (!load) {
     throw new ConfigError(`--sink=${spec.name}`, [
       {
         path: spec.name,
-        message: `unknown sink "${spec.key}"; supported: ${Object.keys(sinkFactories).join(', ')}`,
+        message: `unknown sink "${spec.key}"; supported: ${Object.keys(sinkLoaders).join(', ')}`,
       },
     ]);
   }
-  return factory;
+  return async (sinkSpec, context) => (await load())(sinkSpec, context);
 }

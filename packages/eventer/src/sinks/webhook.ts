@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@ack-npd/core';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { Agent, request } from 'undici';
 import { KubeApiError, SinkError } from '../errors.ts';
 import { type FilterSpec, filterFromQuery } from '../filter.ts';
@@ -50,17 +50,17 @@ function configError(spec: SinkSpec, option: string, message: string): ConfigErr
   return new ConfigError(`--sink=${spec.name}`, [{ path: `${spec.name}?${option}`, message }]);
 }
 
-async function loadBodyTemplate(spec: SinkSpec, kubeConfig: KubeConfig | undefined): Promise<string> {
+async function loadBodyTemplate(spec: SinkSpec, kube: KubeClient | undefined): Promise<string> {
   const q = spec.query;
   const inline = q.get('body_template');
   if (inline) return inline;
   const name = q.get('custom_body_configmap');
   if (!name) return DEFAULT_WEBHOOK_BODY;
   const namespace = q.get('custom_body_configmap_namespace') || 'default';
-  if (!kubeConfig) throw configError(spec, 'custom_body_configmap', 'needs a Kubernetes client (--source)');
+  if (!kube) throw configError(spec, 'custom_body_configmap', 'needs a Kubernetes client (--source)');
   try {
     const cm = await kubeJson<{ data?: Record<string, string> }>(
-      kubeConfig,
+      kube,
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
     );
     const content = cm.data?.content;
@@ -74,7 +74,7 @@ async function loadBodyTemplate(spec: SinkSpec, kubeConfig: KubeConfig | undefin
 }
 
 /** Parses a webhook sink URI (kube-eventer's options plus ours) into its config. */
-export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | undefined): Promise<WebhookSinkConfig> {
+export async function parseWebhookSpec(spec: SinkSpec, kube: KubeClient | undefined): Promise<WebhookSinkConfig> {
   if (!spec.endpoint || !/^https?:$/.test(spec.endpoint.protocol)) {
     throw configError(spec, 'url', 'needs an http(s) URL, e.g. webhook:https://hooks.example.com/k8s?level=Warning&method=POST');
   }
@@ -92,7 +92,7 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
   if (escaping !== 'json' && escaping !== 'none') throw configError(spec, 'body_escape', 'must be json or none');
   const url = new URL(`${spec.endpoint.origin}${spec.endpoint.pathname}`);
   for (const [key, value] of q) if (!OPTIONS.has(key)) url.searchParams.append(key, value);
-  const text = await loadBodyTemplate(spec, kubeConfig);
+  const text = await loadBodyTemplate(spec, kube);
   const body = compileTemplate(text, { source: `--sink=${spec.name}`, escape: escaping });
   return { url, method, headers, filter: filterFromQuery(spec.name, q), body };
 }
@@ -110,7 +110,7 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
  * network errors are retried (Retry-After honoured); other 4xx are permanent.
  */
 export async function createWebhookSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
-  const config = await parseWebhookSpec(spec, context.kubeConfig);
+  const config = await parseWebhookSpec(spec, context.kube);
   const q = spec.query;
   const insecure = q.get('insecure') === 'true';
   const caPath = q.get('ca');
