@@ -36,7 +36,9 @@ const sustainMs = parseDuration(args.get('sustain') ?? '60s') ?? Number.NaN;
 const live = Number(args.get('live') ?? 100_000);
 const nodeFlags = (args.get('node-flags') ?? '').split(' ').filter(Boolean);
 if (bursts.some((n) => !(n > 0)) || !(rate > 0) || !(sustainMs > 0) || !(live >= 0)) {
-  process.stderr.write('usage: bench-eventer.ts [--kube-eventer=PATH] [--bursts=2000,10000] [--rate=200] [--sustain=60s] [--live=100000] [--write]\n');
+  process.stderr.write(
+    'usage: bench-eventer.ts [--kube-eventer=PATH] [--bursts=2000,10000] [--rate=200] [--sustain=60s] [--live=100000] [--write]\n',
+  );
   process.exit(2);
 }
 
@@ -69,7 +71,8 @@ const say = (text: string) => process.stderr.write(`bench-eventer: ${text}\n`);
 
 say('building packages/core and packages/eventer (tsc)');
 const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-for (const pkg of ['core', 'eventer']) execFileSync(process.execPath, [tsc, '-p', join(repo, 'packages', pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
+for (const pkg of ['core', 'eventer'])
+  execFileSync(process.execPath, [tsc, '-p', join(repo, 'packages', pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-eventer-'));
 say('starting the control plane');
@@ -221,7 +224,10 @@ const head = [
   'CPU = user+system seconds of the shipper during the scenario (creation + delivery); peak/avg RSS sampled every 250 ms from /proc.',
   '',
   `Idle RSS (30 s average): ${Object.entries(idle)
-    .map(([name, v]) => `${name} ${f(v.before, 0)} MiB at start, ${f(v.after ?? Number.NaN, 0)} MiB with ${live.toLocaleString('en')} live events after the runs`)
+    .map(
+      ([name, v]) =>
+        `${name} ${f(v.before, 0)} MiB at start, ${f(v.after ?? Number.NaN, 0)} MiB with ${live.toLocaleString('en')} live events after the runs`,
+    )
     .join('; ')}.`,
   '',
   '| scenario | shipper | created | delivered | lost | duplicated | lag p50 s | lag p99 s | CPU s | peak RSS MiB | avg RSS MiB |',

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { request } from 'undici';
 import { SinkError } from '../errors.ts';
+import { httpText } from './http.ts';
 
 export interface PostReply {
   readonly status: number;
@@ -25,13 +25,12 @@ export interface PostOptions {
  */
 export async function postForText(url: string, options: PostOptions): Promise<PostReply> {
   try {
-    const response = await request(url, {
+    return await httpText(url, {
       method: 'POST',
       headers: options.headers,
       body: options.body,
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
     });
-    return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
   } catch (error) {
     if (options.signal.aborted) throw error;
     const { message, cause } = options.describe(error as Error);

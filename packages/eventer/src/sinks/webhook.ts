@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@ack-npd/core';
 import type { KubeClient } from '@ack-npd/core/kube-lite';
-import { Agent, request } from 'undici';
 import { KubeApiError, SinkError } from '../errors.ts';
 import { type FilterSpec, filterFromQuery } from '../filter.ts';
 import { kubeJson } from '../kube-http.ts';
 import { eventAction } from '../normalize.ts';
 import { compileTemplate, type Template, type TemplateEscape } from '../template.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
+import { httpsAgent, httpText } from './http.ts';
 
 /** kube-eventer's default webhook body. */
 export const DEFAULT_WEBHOOK_BODY = `
@@ -124,17 +124,13 @@ export async function createWebhookSink(spec: SinkSpec, context: SinkContext): P
   }
   const timeoutMs = q.get('timeout') ? Number(q.get('timeout')) : 15_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw configError(spec, 'timeout', 'must be milliseconds > 0');
-  const dispatcher = new Agent({
-    connect: { rejectUnauthorized: !insecure, ...(ca ? { ca } : {}) },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  const agent = config.url.protocol === 'https:' ? httpsAgent({ rejectUnauthorized: !insecure, ...(ca ? { ca } : {}) }) : undefined;
 
   async function sendOne(event: KubeEvent, signal: AbortSignal): Promise<void> {
-    let response: Awaited<ReturnType<typeof request>>;
+    let response: Awaited<ReturnType<typeof httpText>>;
     try {
-      response = await request(config.url, {
-        method: config.method as 'GET',
+      response = await httpText(config.url, {
+        method: config.method,
         headers: {
           ...config.headers,
           'idempotency-key': `${event.uid}:${event.resourceVersion}`,
@@ -142,14 +138,14 @@ export async function createWebhookSink(spec: SinkSpec, context: SinkContext): P
           'x-event-action': eventAction(event),
         },
         body: config.body.render(event),
-        dispatcher,
-        signal,
+        ...(agent ? { agent } : {}),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        maxBytes: 4096,
       });
     } catch (error) {
       throw new SinkError(spec.name, `request failed: ${(error as Error).message}`, { retryable: true, cause: error });
     }
-    const text = await response.body.text().catch(() => '');
-    const status = response.statusCode;
+    const { text, status } = response;
     if (status >= 200 && status < 300) return;
     const retryAfter = Number(response.headers['retry-after']);
     const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
@@ -172,7 +168,7 @@ export async function createWebhookSink(spec: SinkSpec, context: SinkContext): P
       for (const event of batch) await sendOne(event, signal);
     },
     async close() {
-      await dispatcher.close();
+      agent?.destroy();
     },
   };
 }
