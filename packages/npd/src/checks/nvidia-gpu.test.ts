@@ -3,8 +3,9 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { expectedNvidia } from '../testing/this-machine.ts';
 import { createNvidiaGpuCheck, parseXid } from './nvidia-gpu.ts';
-import { assertWellFormed, copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
+import { copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
 
 describe('nvidia_gpu_check', () => {
   it('parses Xid lines', () => {
@@ -122,10 +123,13 @@ describe('nvidia_gpu_check', () => {
     });
   });
 
-  it('runs on this machine', async () => {
+  it('runs on this machine: Unknown naming the absent driver, or (on a GPU node) a decided status', async () => {
     await using t = await copyFixture(undefined);
     const check = createNvidiaGpuCheck({ stateFile: join(t.root, 'xid.json') });
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+    const condition = only(await probeOnce(check, createHostFs('/')));
     await check.close();
+    const expected = expectedNvidia();
+    if (expected) assert.deepEqual(condition, { type: 'NvidiaXidError', ...expected });
+    else assert.notEqual(condition.status, 'Unknown', condition.message);
   });
 });
