@@ -49,7 +49,7 @@ export const FLAGS: readonly Flag[] = [
     key: 'customPluginMonitors',
     kind: 'list',
     value: '',
-    help: 'comma-separated custom plugin monitor config files (NPD JSON, plugin "custom"); repeatable',
+    help: 'comma-separated custom plugin monitor config files (NPD JSON, plugin "custom"), or builtin:systemd-monitor-counter (the kubelet/containerd/docker restart counters of the embedded default); repeatable',
   },
   {
     name: 'config.system-log-monitor',
