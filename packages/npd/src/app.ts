@@ -1,7 +1,6 @@
 import {
   type Clock,
   ConfigError,
-  createRegistry,
   healthRoute,
   type Logger,
   metricsRoute,
@@ -13,6 +12,7 @@ import {
   systemClock,
 } from '@ack-npd/core';
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
+import { createRegistry } from '@ack-npd/core/prom-lite';
 import { createChecks } from './checks/index.ts';
 import { createProbeMonitor, type ProbeCheck, type ProbeHooks } from './checks/probe.ts';
 import { createRestartCounterCheck } from './checks/restart-counter.ts';
