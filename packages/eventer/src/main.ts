@@ -7,12 +7,12 @@ import {
   createRegistry,
   healthRoute,
   type LogLevel,
-  loadKubeConfig,
   metricsRoute,
   parseApiserverUri,
   startHttpServer,
   systemClock,
 } from '@ack-npd/core';
+import { loadKubeConfig } from '@ack-npd/core/kube';
 import { Eventer } from './app.ts';
 import { buildConfig, type FlagValues, goBooleans } from './config.ts';
 import { createEventerMetrics } from './metrics.ts';
