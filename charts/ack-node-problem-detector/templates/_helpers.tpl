@@ -138,8 +138,22 @@ exec:
 {{- if $s.webhook.customBodyConfigmap -}}{{- $q = append $q (printf "custom_body_configmap=%s&custom_body_configmap_namespace=%s" $s.webhook.customBodyConfigmap $.Release.Namespace) -}}{{- end -}}
 {{- $sinks = append $sinks (printf "webhook:$WEBHOOK_URL?%s" (join "&" $q)) -}}
 {{- end -}}
+{{- if .Values.eventcenter.enabled -}}
+{{- $q := list "token=$EVENTCENTER_INGEST_TOKEN" -}}
+{{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster=%s" $.Values.clusterId) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "eventcenter:%s?%s" (include "anpd.eventcenterUrl" $) (join "&" $q)) -}}
+{{- end -}}
 {{- range .Values.eventer.extraSinks -}}{{- $sinks = append $sinks . -}}{{- end -}}
 {{- /* With no sink configured the events still go somewhere visible: the pod's log. */ -}}
 {{- if not $sinks -}}{{- $sinks = list "log:stdout" -}}{{- end -}}
 {{- toJson $sinks -}}
 {{- end -}}
+
+{{- define "anpd.eventcenterName" -}}{{ include "anpd.fullname" . | trunc 51 | trimSuffix "-" }}-eventcenter{{- end -}}
+{{- define "anpd.eventcenterSelector" -}}
+app.kubernetes.io/name: eventcenter
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+{{- define "anpd.eventcenterAuthSecret" -}}{{ default (printf "%s-auth" (include "anpd.eventcenterName" .)) .Values.eventcenter.auth.existingSecret }}{{- end -}}
+{{/* The in-cluster URL the eventer ships to. */}}
+{{- define "anpd.eventcenterUrl" -}}http://{{ include "anpd.eventcenterName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.eventcenter.service.port }}{{- end -}}
