@@ -26,11 +26,12 @@ export async function readJson(request: IncomingMessage, maxBytes: number): Prom
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'body: send Content-Type: application/json');
   const chunks: Buffer[] = [];
   let size = 0;
+  // An oversized body is read to its end (discarded) so the client gets the 413, not a reset.
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, `body: larger than ${maxBytes} bytes; send smaller batches`);
-    chunks.push(chunk);
+    if (size <= maxBytes) chunks.push(chunk);
   }
+  if (size > maxBytes) throw new HttpError(413, `body: larger than ${maxBytes} bytes; send smaller batches`);
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (error) {
