@@ -52,8 +52,25 @@ async function stored(query: string, timeoutMs = 90_000): Promise<void> {
   });
 }
 
+/** Waits until the app rendered the current URL and every answer for it arrived (nothing aria-busy, nothing loading). */
+async function settled(): Promise<void> {
+  const hash = String(await page.evaluate('location.hash'));
+  await page.locator(`main[data-route="${hash.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"]`).waitFor();
+  await waitFor(
+    `${hash} loaded`,
+    async () => (await page.locator('[aria-busy="true"]').count()) === 0 && (await page.getByText('Loading…').count()) === 0,
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
+}
+
 async function open(hash: string): Promise<void> {
   await page.goto(`${center.url}/#/${hash}`);
+  await settled();
+}
+
+async function reload(): Promise<void> {
+  await page.reload();
+  await settled();
 }
 
 async function shot(name: string): Promise<void> {
@@ -140,13 +157,12 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await page.fill('input[name="q"]', 'reason:FailedScheduling "insufficient cpu"');
     await page.click('form.filters button[type="submit"]');
     await page.waitForURL(/q=reason%3AFailedScheduling/);
-    await page.locator('table.events tbody tr').first().waitFor();
+    await settled();
     assert.deepEqual([...new Set(await texts('table.events td.reason'))], ['FailedScheduling']);
     assert.match((await texts('table.events td.object')).join(' '), /Pod\/.*\/too-big/);
     await shot('search');
 
-    await page.reload();
-    await page.locator('table.events tbody tr').first().waitFor();
+    await reload();
     assert.equal(await page.inputValue('input[name="q"]'), 'reason:FailedScheduling "insufficient cpu"', 'reload restores the query');
     assert.deepEqual([...new Set(await texts('table.events td.reason'))], ['FailedScheduling']);
 
@@ -276,7 +292,7 @@ describe('event center web UI in Chromium, events from the real control plane', 
       timeoutMs: 90_000,
       describe: () => `notifications: ${JSON.stringify(notifications)}`,
     });
-    await page.reload();
+    await reload();
     await page.locator(`table[aria-label="alert history"] tr[data-rule="${rule}"][data-state="resolved"]`).waitFor();
 
     // A silence for the rule in this namespace: the next firing is recorded as silenced and not sent.
@@ -292,8 +308,7 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await waitFor(
       'a silenced firing in the history',
       async () => {
-        await open('history');
-        await page.locator('table[aria-label="alert history"]').waitFor();
+        await reload();
         return (await page.locator(`table[aria-label="alert history"] tr[data-rule="${rule}"][data-state="silenced"]`).count()) > 0;
       },
       { timeoutMs: 60_000, intervalMs: 1000 },
