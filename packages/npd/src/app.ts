@@ -4,7 +4,6 @@ import {
   createRegistry,
   healthRoute,
   type Logger,
-  loadKubeConfig,
   metricsRoute,
   parseApiserverUri,
   type RouteHandler,
@@ -13,6 +12,7 @@ import {
   startHttpServer,
   systemClock,
 } from '@ack-npd/core';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createChecks } from './checks/index.ts';
 import { createProbeMonitor, type ProbeCheck, type ProbeHooks } from './checks/probe.ts';
 import { createRestartCounterCheck } from './checks/restart-counter.ts';
@@ -180,12 +180,13 @@ export async function startAgent(options: CliOptions, environment: AgentEnvironm
   if (options.enableK8sExporter) {
     const explicit = options.kubeconfig !== '' || options.apiserverOverride !== '';
     try {
-      const config = loadKubeConfig({
+      const target = await loadKubeTarget({
         ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
         location: parseApiserverUri(options.apiserverOverride),
         env: environment.env,
       });
-      k8s = createK8sExporter({ nodeName, api: createNodeApi(config), logger, metrics, clock, heartbeatMs: options.heartbeatMs });
+      const api = createNodeApi(new KubeClient(target));
+      k8s = createK8sExporter({ nodeName, api, logger, metrics, clock, heartbeatMs: options.heartbeatMs });
     } catch (error) {
       if (explicit || !(error instanceof ConfigError)) throw error;
       logger.warn({ reason: error.issues[0]?.message }, 'no cluster found: running standalone (conditions and events on stdout)');

@@ -2,6 +2,7 @@ import { ConfigError } from '@ack-npd/core';
 import type { SinkFactory, SinkSpec } from '../types.ts';
 import { createDingTalkSink } from './dingtalk.ts';
 import { createEventBridgeSink } from './eventbridge.ts';
+import { createEventCenterSink } from './eventcenter.ts';
 import { createLogSink } from './log.ts';
 import { createSlsSink } from './sls.ts';
 import { createWebhookSink } from './webhook.ts';
@@ -18,6 +19,7 @@ export const sinkFactories = {
   dingtalk: createDingTalkSink,
   sls: createSlsSink,
   eventbridge: createEventBridgeSink,
+  eventcenter: createEventCenterSink,
 } satisfies Record<string, SinkFactory>;
 
 export type SinkKey = keyof typeof sinkFactories;
