@@ -1,18 +1,10 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  ConfigError,
-  createLogger,
-  createRegistry,
-  healthRoute,
-  type LogLevel,
-  loadKubeConfig,
-  metricsRoute,
-  parseApiserverUri,
-  startHttpServer,
-  systemClock,
-} from '@ack-npd/core';
+import { ConfigError, healthRoute, type LogLevel, metricsRoute, parseApiserverUri, startHttpServer, systemClock } from '@ack-npd/core';
+import { loadKubeConfig } from '@ack-npd/core/kube';
+import { createLogger } from '@ack-npd/core/logger';
+import { createRegistry } from '@ack-npd/core/metrics';
 import { Eventer } from './app.ts';
 import { buildConfig, type FlagValues, goBooleans } from './config.ts';
 import { createEventerMetrics } from './metrics.ts';
@@ -25,7 +17,7 @@ Usage: eventer --sink=KEY:URI [--sink=...] [flags]
 
   --source=kubernetes:URI          apiserver, e.g. kubernetes:https://kubernetes.default?inClusterConfig=false&auth=/path/kubeconfig
   --sink=KEY:URI                   repeatable; $VAR / \${VAR} expanded from the environment
-                                   keys: log, stdout, webhook, dingtalk, sls, eventbridge
+                                   keys: log, stdout, webhook, dingtalk, sls, eventbridge, eventcenter
   --frequency=30s                  batch flush interval (a full batch is sent at once)
   --healthz-port=8084              /healthz, /readyz, /metrics; 0 disables
   --healthz-ip=0.0.0.0
