@@ -68,6 +68,30 @@ const renderings: Record<string, string[]> = {
   ],
   'agent without hostNetwork (exec probes)': ['--set', 'alibaba_cloud_plugins={fd_check}'],
   'two eventers with leader election': ['--set', 'eventer.replicas=2', '--set', 'eventer.sinks.log.enabled=true'],
+  'event center on SQLite with a PVC': [
+    '--set',
+    'eventcenter.enabled=true',
+    '--set',
+    'eventcenter.persistence.enabled=true',
+    '--set',
+    'eventcenter.auth.editorTokens=ED1T',
+    '--set',
+    'clusterId=c1',
+  ],
+  'event center on PostgreSQL with TokenReview': [
+    '--set',
+    'eventcenter.enabled=true',
+    '--set',
+    'eventcenter.backend=postgres',
+    '--set',
+    'eventcenter.postgres.existingSecret=pg-dsn',
+    '--set',
+    'eventcenter.auth.mode=tokenreview',
+    '--set',
+    'eventcenter.auth.editors={system:masters}',
+    '--set',
+    'eventcenter.notify[0]=ops=webhook:https://hooks.example.com/alerts?method=POST',
+  ],
 };
 
 describe('chart ack-node-problem-detector', () => {
@@ -170,6 +194,72 @@ describe('chart ack-node-problem-detector', () => {
     } finally {
       healthz.close();
     }
+  });
+
+  it('event center: the eventer ships to it with the ingest token by reference; SQLite on a PVC, or PostgreSQL from a Secret', async () => {
+    const docs = await manifests(renderings['event center on SQLite with a PVC'] ?? []);
+    const byName = (kind: string, suffix: string) => {
+      const doc = docs.find((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
+      assert.ok(doc, `${kind} *${suffix}`);
+      return doc;
+    };
+    type Pod = {
+      template: {
+        spec: {
+          containers: { args: string[]; env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[];
+          volumes: Record<string, unknown>[];
+        };
+      };
+    };
+    const eventer = (byName('Deployment', '-eventer').spec as Pod).template.spec.containers[0];
+    assert.ok(
+      eventer?.args.includes(
+        '--sink=eventcenter:http://ack-node-problem-detector-eventcenter.kube-system.svc:8080?token=$EVENTCENTER_INGEST_TOKEN&cluster=c1',
+      ),
+      JSON.stringify(eventer?.args),
+    );
+    assert.deepEqual(eventer?.env.find((e) => e.name === 'EVENTCENTER_INGEST_TOKEN')?.valueFrom?.secretKeyRef, {
+      name: 'ack-node-problem-detector-eventcenter-auth',
+      key: 'ingest-token',
+    });
+    const center = (byName('Deployment', '-eventcenter').spec as Pod).template.spec;
+    assert.ok(center.containers[0]?.args.includes('--store=sqlite:/data/events.db'));
+    assert.ok(center.containers[0]?.args.includes('--auth=token'));
+    assert.deepEqual(center.volumes[0], { name: 'data', persistentVolumeClaim: { claimName: 'ack-node-problem-detector-eventcenter' } });
+    assert.ok(byName('PersistentVolumeClaim', '-eventcenter'));
+    assert.equal((byName('Service', '-eventcenter').spec as { ports: { port: number }[] }).ports[0]?.port, 8080);
+    const secret = byName('Secret', '-eventcenter-auth') as unknown as { stringData: Record<string, string> };
+    assert.equal(secret.stringData['editor-tokens'], 'ED1T');
+    assert.match(secret.stringData['ingest-token'] ?? '', /^[A-Za-z0-9]{40}$/, 'a generated ingest token');
+    for (const d of docs.filter((x) => x.kind === 'Deployment')) {
+      const text = JSON.stringify(d);
+      assert.ok(
+        !text.includes('ED1T') && !text.includes(secret.stringData['ingest-token'] ?? '-'),
+        `no token literal in ${d.metadata.name}`,
+      );
+    }
+    const pg = await manifests(renderings['event center on PostgreSQL with TokenReview'] ?? []);
+    const pgDeployment = pg.find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-eventcenter'));
+    assert.ok(pgDeployment);
+    const pgCenter = (pgDeployment.spec as Pod).template.spec;
+    assert.ok(pgCenter.containers[0]?.args.includes('--store=postgres'));
+    assert.ok(pgCenter.containers[0]?.args.includes('--auth=tokenreview'));
+    assert.ok(pgCenter.containers[0]?.args.includes('--editors=system:masters'));
+    assert.deepEqual(pgCenter.containers[0]?.env.find((e) => e.name === 'EVENTCENTER_POSTGRES_DSN')?.valueFrom?.secretKeyRef, {
+      name: 'pg-dsn',
+      key: 'dsn',
+    });
+    assert.ok(!pg.some((d) => d.kind === 'PersistentVolumeClaim'));
+    const role = pg.find((d) => d.kind === 'ClusterRole' && d.metadata.name.endsWith('-eventcenter'));
+    assert.ok(role?.rules?.some((r) => r.resources.includes('tokenreviews') && r.verbs.includes('create')));
+    const off = await manifests([]);
+    assert.ok(!off.some((d) => d.metadata.name.endsWith('-eventcenter')), 'off by default');
+    assert.ok(!JSON.stringify(off).includes('eventcenter:'), 'no eventcenter sink when disabled');
+    await assert.rejects(
+      template(['--set', 'eventcenter.enabled=true', '--set', 'eventcenter.backend=postgres']),
+      /eventcenter\.postgres\.existingSecret/,
+    );
+    await assert.rejects(template(['--set', 'eventcenter.enabled=true', '--set', 'eventcenter.backend=mysql']), /eventcenter\/backend/);
   });
 
   it('turns the agent off with npd.enabled=false', async () => {

@@ -1,7 +1,6 @@
 import {
   type Clock,
   ConfigError,
-  createRegistry,
   healthRoute,
   type Logger,
   metricsRoute,
@@ -13,6 +12,7 @@ import {
   systemClock,
 } from '@ack-npd/core';
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
+import { createRegistry } from '@ack-npd/core/prom-lite';
 import { createChecks } from './checks/index.ts';
 import { createProbeMonitor, type ProbeCheck, type ProbeHooks } from './checks/probe.ts';
 import { createRestartCounterCheck } from './checks/restart-counter.ts';
@@ -217,6 +217,17 @@ export async function startAgent(options: CliOptions, environment: AgentEnvironm
   const exporters: Exporter[] = k8s
     ? [k8s]
     : [createStdoutExporter({ write: (text) => environment.stdout.write(text), tty: environment.stdout.isTTY === true })];
+  if (!k8s && options.eventcenter) {
+    const { createEventCenterExporter } = await import('./exporters/eventcenter.ts');
+    exporters.push(
+      createEventCenterExporter({
+        url: options.eventcenter,
+        token: environment.env.EVENTCENTER_TOKEN ?? '',
+        nodeName,
+        logger: logger.child({ component: 'eventcenter' }),
+      }),
+    );
+  }
   const detector = new ProblemDetector({ checks, exporters, logger, metrics, clock });
 
   const servers: RunningHttpServer[] = [];
