@@ -305,13 +305,25 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await shot('silences');
     const sent = notifications.length;
     await pullFailed();
+    let diagnosis = '';
+    const diagnose = setInterval(() => {
+      Promise.all(['/alerts', '/alert-history', '/silences', `/events?namespace=${namespace}&reason=Failed&from=-1m`].map((p) => api(p)))
+        .then((answers) => {
+          diagnosis = `${JSON.stringify(answers)}\n${programs()}`;
+        })
+        .catch((error: unknown) => {
+          diagnosis = String(error);
+        });
+    }, 2000);
+    after(() => clearInterval(diagnose));
+    await open('history');
     await waitFor(
       'a silenced firing in the history',
       async () => {
         await reload();
         return (await page.locator(`table[aria-label="alert history"] tr[data-rule="${rule}"][data-state="silenced"]`).count()) > 0;
       },
-      { timeoutMs: 60_000, intervalMs: 1000 },
+      { timeoutMs: 60_000, intervalMs: 1000, describe: () => diagnosis },
     );
     await page.locator(`table[aria-label="current alerts"] tr[data-rule="${rule}"][data-silenced="true"]`).waitFor();
     // Several evaluations (every second) later, still nothing sent.

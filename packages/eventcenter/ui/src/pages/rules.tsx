@@ -174,10 +174,12 @@ function RuleForm({ initial, id }: { initial: AlertRuleInput; id: string | undef
         </label>
         <label>
           severity
-          <select name="severity" defaultValue={initial.severity}>
-            <option>info</option>
-            <option>warning</option>
-            <option>critical</option>
+          <select name="severity">
+            {['info', 'warning', 'critical'].map((v) => (
+              <option key={v} selected={initial.severity === v}>
+                {v}
+              </option>
+            ))}
           </select>
         </label>
         <label>
