@@ -76,7 +76,9 @@ export function Rules({ route: _route }: { route: Route }) {
                   <li key={t.id}>
                     <a href={href('rule', { template: t.id }, 'new')}>{t.name}</a>
                     {t.description && <span class="muted"> — {t.description}</span>}
-                    <span class="mono small"> {t.query}</span>
+                    <span class="query mono small" title={t.query}>
+                      {t.query}
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -184,6 +186,7 @@ function RuleForm({ initial, id }: { initial: AlertRuleInput; id: string | undef
         </label>
         <label>
           repeat every <input name="repeat" required defaultValue={formatDuration(initial.repeatMs)} size={6} />
+          <span class="muted">(0s = once)</span>
         </label>
       </fieldset>
       <fieldset>
