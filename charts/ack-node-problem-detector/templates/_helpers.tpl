@@ -67,6 +67,39 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- or .Values.eventer.credentials.existingSecret .Values.eventer.credentials.accessKeyId -}}
 {{- end -}}
 
+{{- define "anpd.webhookSecret" -}}
+{{- if .Values.eventer.sinks.webhook.existingSecret -}}{{ .Values.eventer.sinks.webhook.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-webhook{{- end -}}
+{{- end -}}
+
+{{/* A loopback listen address: the probes must then call 127.0.0.1 from the pod's network namespace. */}}
+{{- define "anpd.isLoopback" -}}
+{{- or (hasPrefix "127." .) (eq . "::1") (eq . "localhost") -}}
+{{- end -}}
+
+{{/*
+The agent's liveness/readiness check. With hostNetwork the kubelet shares the pod's network namespace,
+so an HTTP probe to 127.0.0.1 reaches a loopback-only agent; without it the kubelet cannot reach the
+pod's loopback, and the probe runs inside the container (node's fetch, no shell or curl needed).
+*/}}
+{{- define "anpd.npdProbe" -}}
+{{- $loopback := eq (include "anpd.isLoopback" .Values.npd.address) "true" -}}
+{{- $hostNetwork := eq (include "anpd.npdHostNetwork" .) "true" -}}
+{{- if or $hostNetwork (not $loopback) -}}
+httpGet:
+  {{- if $loopback }}
+  host: 127.0.0.1
+  {{- end }}
+  path: /healthz
+  port: http
+{{- else -}}
+exec:
+  command:
+    - node
+    - -e
+    - {{ printf "fetch('http://127.0.0.1:%v/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" .Values.npd.port | quote }}
+{{- end -}}
+{{- end -}}
+
 {{- define "anpd.dingtalkSecret" -}}
 {{- if .Values.eventer.sinks.dingtalk.existingSecret -}}{{ .Values.eventer.sinks.dingtalk.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-dingtalk{{- end -}}
 {{- end -}}
@@ -98,13 +131,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $sinks = append $sinks (printf "eventbridge:?%s" (join "&" $q)) -}}
 {{- end -}}
 {{- if $s.webhook.enabled -}}
-{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) -}}
-{{- range $h := $s.webhook.headers -}}{{- $q = append $q (printf "header=%s" (urlquery $h)) -}}{{- end -}}
+{{- /* URL and headers come from the webhook Secret through env ($WEBHOOK_URL, $WEBHOOK_HEADERS). */ -}}
+{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) "header=$WEBHOOK_HEADERS" -}}
 {{- if $s.webhook.namespaces -}}{{- $q = append $q (printf "namespaces=%s" $s.webhook.namespaces) -}}{{- end -}}
 {{- if $s.webhook.kinds -}}{{- $q = append $q (printf "kinds=%s" $s.webhook.kinds) -}}{{- end -}}
 {{- if $s.webhook.customBodyConfigmap -}}{{- $q = append $q (printf "custom_body_configmap=%s&custom_body_configmap_namespace=%s" $s.webhook.customBodyConfigmap $.Release.Namespace) -}}{{- end -}}
-{{- $sep := ternary "&" "?" (contains "?" $s.webhook.url) -}}
-{{- $sinks = append $sinks (printf "webhook:%s%s%s" $s.webhook.url $sep (join "&" $q)) -}}
+{{- $sinks = append $sinks (printf "webhook:$WEBHOOK_URL?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if .Values.eventcenter.enabled -}}
+{{- $q := list "token=$EVENTCENTER_INGEST_TOKEN" -}}
+{{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster=%s" $.Values.clusterId) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "eventcenter:%s?%s" (include "anpd.eventcenterUrl" $) (join "&" $q)) -}}
 {{- end -}}
 {{- $sinks = concat $sinks (include "anpd.moreSinks" . | fromJsonArray) -}}
 {{- range .Values.eventer.extraSinks -}}{{- $sinks = append $sinks . -}}{{- end -}}
@@ -112,6 +149,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not $sinks -}}{{- $sinks = list "log:stdout" -}}{{- end -}}
 {{- toJson $sinks -}}
 {{- end -}}
+
+{{- define "anpd.eventcenterName" -}}{{ include "anpd.fullname" . | trunc 51 | trimSuffix "-" }}-eventcenter{{- end -}}
+{{- define "anpd.eventcenterSelector" -}}
+app.kubernetes.io/name: eventcenter
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+{{- define "anpd.eventcenterAuthSecret" -}}{{ default (printf "%s-auth" (include "anpd.eventcenterName" .)) .Values.eventcenter.auth.existingSecret }}{{- end -}}
+{{/* The in-cluster URL the eventer ships to. */}}
+{{- define "anpd.eventcenterUrl" -}}http://{{ include "anpd.eventcenterName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.eventcenter.service.port }}{{- end -}}
 
 {{/* Sinks whose credential lives in a Secret: the value, the Secret key, the env var the --sink URI references. */}}
 {{- define "anpd.sinkSecretKeys" -}}

@@ -16,6 +16,8 @@ export interface CliOptions {
   readonly prometheusPort: number;
   readonly kubeconfig: string;
   readonly hostRoot: string;
+  /** Standalone: also post conditions and events to this event center URL (token from $EVENTCENTER_TOKEN). */
+  readonly eventcenter: string;
   readonly logLevel: LogLevel;
   readonly help: boolean;
   /** --alibaba-cloud-plugins as given (undefined when the flag is absent: the embedded default runs). */
@@ -49,7 +51,7 @@ export const FLAGS: readonly Flag[] = [
     key: 'customPluginMonitors',
     kind: 'list',
     value: '',
-    help: 'comma-separated custom plugin monitor config files (NPD JSON, plugin "custom"); repeatable',
+    help: 'comma-separated custom plugin monitor config files (NPD JSON, plugin "custom"), or builtin:systemd-monitor-counter (the kubelet/containerd/docker restart counters of the embedded default); repeatable',
   },
   {
     name: 'config.system-log-monitor',
@@ -118,6 +120,13 @@ export const FLAGS: readonly Flag[] = [
     kind: 'string',
     value: '/var/lib/ack-npd',
     help: 'HOST path (under --host-root) where the agent keeps state across restarts; nvidia_xid_state_file defaults to <state-dir>/nvidia-xid.json',
+  },
+  {
+    name: 'eventcenter',
+    key: 'eventcenter',
+    kind: 'string',
+    value: '',
+    help: 'standalone: also post conditions and events to this event center (http://127.0.0.1:8080; token from $EVENTCENTER_TOKEN)',
   },
   { name: 'host-root', key: 'hostRoot', kind: 'string', value: '/', help: "where the node's / is mounted (/host in the DaemonSet)" },
   { name: 'log-level', key: 'logLevel', kind: 'level', value: 'info', help: `log level: ${LEVELS.join(', ')}` },

@@ -75,7 +75,7 @@ export function Search({ route }: { route: Route }) {
       ) : first.data === undefined ? (
         <p class="muted">Loading…</p>
       ) : (
-        <>
+        <div class="loaded" aria-busy={first.loading ? 'true' : 'false'}>
           <p class="muted summary">
             {events.length} event{events.length === 1 ? '' : 's'}
             {cursor ? ' (more available)' : ''}
@@ -87,7 +87,7 @@ export function Search({ route }: { route: Route }) {
               Load more
             </button>
           )}
-        </>
+        </div>
       )}
     </>
   );
