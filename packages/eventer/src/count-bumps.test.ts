@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, createRegistry } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
+import { createRegistry } from '@ack-npd/core/metrics';
 import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import {
   type DingTalkServer,
@@ -16,12 +17,12 @@ import {
 } from '@ack-npd/testkit/peers/index';
 import { SinkWorker } from './delivery.ts';
 import { createEventerMetrics } from './metrics.ts';
-import { createDingTalkSink } from './sinks/dingtalk.ts';
+import { createDingTalkSink } from './sinks/dingtalk/index.ts';
 import { createEventBridgeSink } from './sinks/eventbridge.ts';
 import { kubeEvent, manualClock, sinkContext, specFrom } from './sinks/fixtures/aliyun-sink-events.ts';
 import { bumpWindowFor, DEFAULT_BUMP_WINDOW_MS } from './sinks/index.ts';
 import { createLogSink } from './sinks/log.ts';
-import { createSlsSink } from './sinks/sls.ts';
+import { createSlsSink } from './sinks/sls/index.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
 import type { KubeEvent, Sink } from './types.ts';
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, systemClock } from '@ack-npd/core';
+import { systemClock } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import type { ClusterClient } from '@ack-npd/testkit';
 import { sharedCluster, waitFor } from '@ack-npd/testkit';
 import { parseSinkSpec } from './config.ts';
-import { createDingTalkSink } from './sinks/dingtalk.ts';
+import { createDingTalkSink } from './sinks/dingtalk/index.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
 import { KubeEventSource } from './source.ts';
 import { goTimeString } from './template.ts';

@@ -1,18 +1,10 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  ConfigError,
-  createLogger,
-  createRegistry,
-  healthRoute,
-  type LogLevel,
-  metricsRoute,
-  parseApiserverUri,
-  startHttpServer,
-  systemClock,
-} from '@ack-npd/core';
+import { ConfigError, healthRoute, type LogLevel, metricsRoute, parseApiserverUri, startHttpServer, systemClock } from '@ack-npd/core';
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
+import { createLogger } from '@ack-npd/core/logger';
+import { createRegistry } from '@ack-npd/core/metrics';
 import { Eventer } from './app.ts';
 import { buildConfig, type FlagValues, goBooleans } from './config.ts';
 import { createEventerMetrics } from './metrics.ts';

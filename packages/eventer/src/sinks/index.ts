@@ -1,20 +1,32 @@
 import { ConfigError } from '@ack-npd/core';
 import type { Sink, SinkFactory, SinkSpec } from '../types.ts';
 
+/** A factory that imports its module on first use, so an unused sink's client library is never loaded. */
+function lazy(load: () => Promise<SinkFactory>): SinkFactory {
+  return async (spec, context) => (await load())(spec, context);
+}
+
 /**
  * The sink registry: `--sink=KEY:URI` picks the factory by KEY. Explicit map, no import side
- * effects; each sink's module (and its client libraries) is loaded only when a sink of that
- * kind is configured.
+ * effects; each entry loads its module only when a configured sink needs it.
  */
-const sinkLoaders = {
-  log: async () => (await import('./log.ts')).createLogSink,
-  stdout: async () => (await import('./log.ts')).createLogSink,
-  webhook: async () => (await import('./webhook.ts')).createWebhookSink,
-  dingtalk: async () => (await import('./dingtalk.ts')).createDingTalkSink,
-  sls: async () => (await import('./sls.ts')).createSlsSink,
-  eventbridge: async () => (await import('./eventbridge.ts')).createEventBridgeSink,
-  eventcenter: async () => (await import('./eventcenter.ts')).createEventCenterSink,
-} satisfies Record<string, () => Promise<SinkFactory>>;
+export const sinkFactories = {
+  log: lazy(async () => (await import('./log.ts')).createLogSink),
+  stdout: lazy(async () => (await import('./log.ts')).createLogSink),
+  webhook: lazy(async () => (await import('./webhook.ts')).createWebhookSink),
+  dingtalk: lazy(async () => (await import('./dingtalk/index.ts')).createDingTalkSink),
+  sls: lazy(async () => (await import('./sls/index.ts')).createSlsSink),
+  eventbridge: lazy(async () => (await import('./eventbridge.ts')).createEventBridgeSink),
+  eventcenter: lazy(async () => (await import('./eventcenter.ts')).createEventCenterSink),
+  wechat: lazy(async () => (await import('./wechat.ts')).createWeChatSink),
+  wecom: lazy(async () => (await import('./wecom.ts')).createWeComRobotSink),
+  lark: lazy(async () => (await import('./lark.ts')).createLarkSink),
+  feishu: lazy(async () => (await import('./lark.ts')).createLarkSink),
+  slack: lazy(async () => (await import('./slack.ts')).createSlackSink),
+  teams: lazy(async () => (await import('./teams.ts')).createTeamsSink),
+  honeycomb: lazy(async () => (await import('./honeycomb.ts')).createHoneycombSink),
+  riemann: lazy(async () => (await import('./riemann/index.ts')).createRiemannSink),
+} satisfies Record<string, SinkFactory>;
 
 /**
  * Sinks that post to people (one message per delivery) rather than store data: count bumps
@@ -38,17 +50,17 @@ export function bumpWindowFor(sink: Pick<Sink, 'chat'>, key: string, configuredM
   return (sink.chat ?? CHAT_SINK_KEYS.has(key)) ? DEFAULT_BUMP_WINDOW_MS : 0;
 }
 
-export type SinkKey = keyof typeof sinkLoaders;
+export type SinkKey = keyof typeof sinkFactories;
 
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
-  const load = (sinkLoaders as Record<string, () => Promise<SinkFactory>>)[spec.key];
-  if (!load) {
+  const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];
+  if (!factory) {
     throw new ConfigError(`--sink=${spec.name}`, [
       {
         path: spec.name,
-        message: `unknown sink "${spec.key}"; supported: ${Object.keys(sinkLoaders).join(', ')}`,
+        message: `unknown sink "${spec.key}"; supported: ${Object.keys(sinkFactories).join(', ')}`,
       },
     ]);
   }
-  return async (sinkSpec, context) => (await load())(sinkSpec, context);
+  return factory;
 }

@@ -82,7 +82,12 @@ export async function parseWebhookSpec(spec: SinkSpec, kube: KubeClient | undefi
   const method = (q.get('method') || 'GET').toUpperCase();
   if (!METHODS.has(method)) throw configError(spec, 'method', `must be one of ${[...METHODS].join(', ')}, got "${method}"`);
   const headers: Record<string, string> = {};
-  for (const header of q.getAll('header')) {
+  // One header per value; a value may also hold several, one per line (a Secret's `headers` key), and
+  // may be empty (a Secret with no headers). HTTP header values cannot contain line breaks anyway.
+  for (const header of q
+    .getAll('header')
+    .flatMap((value) => value.split(/\r?\n/))
+    .filter((line) => line.trim() !== '')) {
     const at = header.indexOf('=');
     if (at <= 0) throw configError(spec, 'header', `expected header=Name=Value, got "${header}"`);
     headers[header.slice(0, at).trim().toLowerCase()] = header.slice(at + 1);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
  */
 export class WebhookReceiver {
   readonly deliveries = new Map<string, number>();
-  /** Key → Date.now() of its first delivery. */
+  /** When each key first arrived (ms since the epoch). */
   readonly firstAt = new Map<string, number>();
   raw = 0;
   mode: 'ok' | 'fail' = 'ok';
