@@ -21,6 +21,15 @@ export interface HttpOptions {
 let sharedHttp: HttpAgent | undefined;
 let sharedHttps: HttpsAgent | undefined;
 
+function sharedAgent(https: boolean): HttpAgent {
+  if (https) {
+    sharedHttps ??= new HttpsAgent({ keepAlive: true });
+    return sharedHttps;
+  }
+  sharedHttp ??= new HttpAgent({ keepAlive: true });
+  return sharedHttp;
+}
+
 /** A keep-alive HTTPS agent with the given TLS options (the webhook's `ca=` / `insecure=`). */
 export function httpsAgent(options: { ca?: string; rejectUnauthorized?: boolean }): HttpsAgent {
   return new HttpsAgent({ keepAlive: true, ...options });
