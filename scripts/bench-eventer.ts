@@ -143,16 +143,21 @@ async function scenario(label: string, prefix: string, count: number, perSecond?
   const posted = await postEvents(kube, namespace, { prefix, count, concurrency: perSecond ? 8 : 24, ...(perSecond ? { perSecond } : {}) });
   const keys = posted.map((p) => `${p.name}/1`);
   const got = (s: Shipper) => keys.filter((key) => s.receiver.deliveries.has(key)).length;
-  // A shipper is done when it has everything, or delivered nothing new for 60 s (it lost the rest).
+  // A shipper is done when it has everything, or delivered nothing new for 60 s (it lost the rest),
   const progress = new Map(shippers.map((s) => [s.name, { n: -1, since: Date.now() }]));
   const deadline = Date.now() + 30 * 60_000;
+  // A shipper still trickling 2 minutes after another has everything is cut off (its rest counts as lost).
+  let firstDone: number | undefined;
   while (Date.now() < deadline) {
     const done = shippers.map((s) => {
       const n = got(s);
       const seen = progress.get(s.name) as { n: number; since: number };
       if (n !== seen.n) progress.set(s.name, { n, since: Date.now() });
-      return n === count || (n === seen.n && Date.now() - seen.since >= 60_000);
+      return (
+        n === count || (n === seen.n && Date.now() - seen.since >= 60_000) || (firstDone !== undefined && Date.now() - firstDone > 120_000)
+      );
     });
+    if (firstDone === undefined && shippers.some((s) => got(s) === count)) firstDone = Date.now();
     if (done.every(Boolean)) break;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

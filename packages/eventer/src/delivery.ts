@@ -242,16 +242,16 @@ export class SinkWorker {
     if (!spool) return;
     while (this.#toSpool.length > 0) {
       const items = this.#toSpool.splice(0, 500);
-      let ok = false;
+      let accepted = 0;
       try {
-        ok = await spool.append(items.map((item) => item.event));
+        accepted = await spool.append(items.map((item) => item.event));
       } catch (error) {
         this.#logger.error({ err: error }, 'spool write failed');
       }
-      if (ok) this.#metrics.spooled.inc({ sink: this.sink.name }, items.length);
-      else {
-        this.#metrics.dropped.inc({ sink: this.sink.name, cause: 'spool_full' }, items.length);
-        this.#logger.warn({ events: items.length, spoolBytes: spool.bytes }, 'spool full: events dropped');
+      if (accepted > 0) this.#metrics.spooled.inc({ sink: this.sink.name }, accepted);
+      if (accepted < items.length) {
+        this.#metrics.dropped.inc({ sink: this.sink.name, cause: 'spool_full' }, items.length - accepted);
+        this.#logger.warn({ events: items.length - accepted, spoolBytes: spool.bytes }, 'spool full: events dropped');
       }
       this.#onDone(seqsOf(items));
       this.#updateGauges();
@@ -380,7 +380,16 @@ export class SinkWorker {
             this.#failingSince = undefined;
             return;
           }
-          if (sinkError?.rateLimited) this.#bucket?.drain();
+          if (sinkError?.rateLimited && this.#bucket) {
+            this.#bucket.drain();
+            // The destination is over its own limit (which may be lower than ours): what waits
+            // rides along with the retry, folded into one summary, instead of paging one by one.
+            if (!fromSpool && this.#queue.length > 0) {
+              const rest = this.#queue.splice(0);
+              this.#metrics.folded.inc({ sink: this.sink.name }, rest.length);
+              items = [...items, ...rest];
+            }
+          }
           if (this.#spool && !fromSpool && attempt >= this.#maxRetries) {
             this.#logger.warn({ err: error, events: items.length }, 'sink keeps failing: spooling');
             this.#degraded = true;

@@ -21,7 +21,7 @@ test('appends, peeks in order, commits, and survives a reopen', async () => {
   const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 2000 });
   await spool.open();
   const events = Array.from({ length: 30 }, (_, i) => testEvent({ uid: `u${i}` }));
-  for (let i = 0; i < 30; i += 5) assert.equal(await spool.append(events.slice(i, i + 5)), true);
+  for (let i = 0; i < 30; i += 5) assert.equal(await spool.append(events.slice(i, i + 5)), 5);
   assert.equal(spool.size, 30);
   const first = await spool.peek(7);
   assert.deepEqual(
@@ -53,12 +53,15 @@ test('refuses appends beyond the size cap', async () => {
   const one = JSON.stringify(testEvent()).length + 1;
   const spool = new Spool({ dir, maxBytes: one * 3 + 10 });
   await spool.open();
-  assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), true);
-  assert.equal(await spool.append([testEvent()]), false);
+  assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), 3);
+  assert.equal(await spool.append([testEvent()]), 0);
   assert.equal(spool.size, 3);
   assert.ok(spool.bytes <= one * 3 + 10);
   // Delivering frees room again.
   const batch = await spool.peek(3);
   await batch?.commit();
-  assert.equal(await spool.append([testEvent()]), true);
+  assert.equal(await spool.append([testEvent()]), 1);
+  // A batch larger than the room left: the oldest that fit are written, the rest refused.
+  assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), 2);
+  assert.equal(spool.size, 3);
 });

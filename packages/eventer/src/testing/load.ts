@@ -73,7 +73,15 @@ export interface PostedEvent {
 export async function postEvents(
   kube: KubeClient,
   namespace: string,
-  options: { prefix: string; count: number; concurrency?: number; perSecond?: number; message?: (i: number) => string },
+  options: {
+    prefix: string;
+    count: number;
+    concurrency?: number;
+    perSecond?: number;
+    message?: (i: number) => string;
+    /** Every event a Warning (default: every third). */
+    warning?: boolean;
+  },
 ): Promise<PostedEvent[]> {
   const posted: PostedEvent[] = new Array(options.count);
   const start = Date.now();
@@ -91,9 +99,9 @@ export async function postEvents(
       const body = {
         metadata: { name },
         involvedObject: { kind: 'Pod', name: `${options.prefix}-pod-${i % 500}`, namespace, apiVersion: 'v1' },
-        reason: i % 3 === 0 ? 'BackOff' : 'Started',
+        reason: options.warning || i % 3 === 0 ? 'BackOff' : 'Started',
         message: options.message?.(i) ?? `bench event ${i}`,
-        type: i % 3 === 0 ? 'Warning' : 'Normal',
+        type: options.warning || i % 3 === 0 ? 'Warning' : 'Normal',
         count: 1,
         firstTimestamp: now,
         lastTimestamp: now,
