@@ -34,7 +34,7 @@ const kube = new KubeClient(await loadKubeTarget({ kubeconfig: cluster.kubeconfi
 const started = Date.now();
 let rows: Awaited<ReturnType<typeof runScenarios>>;
 try {
-  rows = await runScenarios({ cluster, kube, dir, full: !args.has('short'), log: say }, selected, parallel);
+  rows = await runScenarios({ cluster, owned: cluster, kube, dir, full: !args.has('short'), log: say }, selected, parallel);
 } finally {
   kube.close();
   await cluster.stop();

@@ -11,7 +11,7 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseSinkSpec } from './config.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
 import { clusterKube, createEvents as createEventsIn } from './testing/cluster-events.ts';
-import { EventerProcess } from './testing/eventer-process.ts';
+import { EventerProcess, leaseArgs } from './testing/eventer-process.ts';
 import { testEvent } from './testing/memory-sink.ts';
 import { WebhookReceiver } from './testing/receiver.ts';
 
@@ -163,15 +163,7 @@ describe('eventer against a real apiserver', { timeout: 300_000 }, () => {
   });
 
   test('leader failover between two eventers: graceful handover without gap or duplicates, kill -9 without gap', async () => {
-    const lease = (ns: string) => [
-      '--leader-elect',
-      `--leader-elect-namespace=${ns}`,
-      '--leader-elect-lease-name=eventer',
-      '--leader-elect-lease-duration=4s',
-      '--leader-elect-renew-deadline=3s',
-      '--leader-elect-retry-period=500ms',
-    ];
-    const { namespace, receiver, eventer } = await setup('ha', lease);
+    const { namespace, receiver, eventer } = await setup('ha', leaseArgs);
     const leases = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
     const holder = async () => (await leases.readNamespacedLease({ namespace, name: 'eventer' })).spec?.holderIdentity ?? '';
     const replicas = new Map([

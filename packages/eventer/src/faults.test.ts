@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
-import { type Cluster, startCluster } from '@ack-npd/testkit';
+import { sharedCluster } from '@ack-npd/testkit';
 import { type FaultContext, faultTable, runScenarios, scenarios, withinBound } from './testing/faults.ts';
 
 // The short fault-injection run (the full one: scripts/faults-eventer.ts → docs/reliability.md).
@@ -20,17 +20,15 @@ const SHORT = [
   'spool disk full',
 ];
 
-let cluster: Cluster;
 let context: FaultContext;
 before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'eventer-faults-'));
-  cluster = await startCluster({ nodes: 0 });
+  const cluster = await sharedCluster();
   const kube = new KubeClient(await loadKubeTarget({ kubeconfig: cluster.kubeconfigPath, env: {} }));
   context = { cluster, kube, dir, full: false, log: (text) => process.stdout.write(`# ${text}\n`) };
 });
 after(async () => {
   context?.kube.close();
-  await cluster?.stop();
   if (context) await rm(context.dir, { recursive: true, force: true });
 });
 

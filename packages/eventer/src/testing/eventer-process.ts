@@ -52,3 +52,15 @@ export class EventerProcess {
     return this.#exited;
   }
 }
+
+/** Leader-election flags with short timings (a 4 s lease) for two replicas in tests. */
+export function leaseArgs(namespace: string): string[] {
+  return [
+    '--leader-elect',
+    `--leader-elect-namespace=${namespace}`,
+    '--leader-elect-lease-name=eventer',
+    '--leader-elect-lease-duration=4s',
+    '--leader-elect-renew-deadline=3s',
+    '--leader-elect-retry-period=500ms',
+  ];
+}

@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeClient } from '@ack-npd/core/kube-lite';
-import { type Cluster, startDingTalkServer, startSlsServer, waitFor } from '@ack-npd/testkit';
+import { type Cluster, type ClusterClient, startDingTalkServer, startSlsServer, waitFor } from '@ack-npd/testkit';
 import { freePort } from '@ack-npd/testkit/ports';
-import { EventerProcess } from './eventer-process.ts';
+import { EventerProcess, leaseArgs } from './eventer-process.ts';
 import { type PostedEvent, postEvents } from './load.ts';
 import { WebhookReceiver } from './receiver.ts';
 
@@ -26,7 +26,9 @@ export interface FaultRow {
 }
 
 export interface FaultContext {
-  readonly cluster: Cluster;
+  readonly cluster: ClusterClient;
+  /** The same cluster when this run owns it: scenarios that restart the apiserver or compact etcd need it. */
+  readonly owned?: Cluster;
   readonly kube: KubeClient;
   readonly dir: string;
   readonly full: boolean;
@@ -126,6 +128,11 @@ async function started(receiver: WebhookReceiver, context: FaultContext, namespa
   await waitFor('the eventer delivering', () => receiver.deliveries.has(key), { timeoutMs: 60_000 });
 }
 
+function owned(context: FaultContext): Cluster {
+  if (!context.owned) throw new Error('this scenario restarts the apiserver or compacts etcd: it needs a cluster of its own');
+  return context.owned;
+}
+
 const killUnderLoad: Scenario = {
   name: 'eventer kill -9 under load, restart',
   async run(context) {
@@ -184,7 +191,7 @@ const apiserverRestart: Scenario = {
     await started(h.receiver, context, h.namespace);
     const posting = postEvents(context.kube, h.namespace, { prefix: 'r', count: context.full ? 1500 : 300, perSecond: 50, concurrency: 4 });
     await sleep(2000);
-    await context.cluster.restartApiserver();
+    await owned(context).restartApiserver();
     const back = Date.now();
     const posted = await posting;
     await settle(h.receiver, posted, 180_000);
@@ -204,7 +211,7 @@ const compaction: Scenario = {
     await settle(h.receiver, before, 60_000);
     await eventer.stop('SIGTERM');
     const during = await postEvents(context.kube, h.namespace, { prefix: 'c1', count: context.full ? 1000 : 200 });
-    await compactEtcd(context.cluster);
+    await compactEtcd(owned(context));
     eventer = h.eventer('a');
     const restarted = Date.now();
     const posted = [...before, ...during];
@@ -376,15 +383,7 @@ const slsQuota: Scenario = {
 const leaderFailover: Scenario = {
   name: 'leader: graceful handover (SIGTERM) then kill -9, 2 replicas',
   async run(context) {
-    const lease = (ns: string) => [
-      '--leader-elect',
-      `--leader-elect-namespace=${ns}`,
-      '--leader-elect-lease-name=eventer',
-      '--leader-elect-lease-duration=4s',
-      '--leader-elect-renew-deadline=3s',
-      '--leader-elect-retry-period=500ms',
-    ];
-    const h = await harness(context, 'leader', { args: lease });
+    const h = await harness(context, 'leader', { args: leaseArgs });
     const holder = async () =>
       (
         await context.kube
