@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import { eventAction } from '../normalize.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
-import { chunkBySize } from './chunk.ts';
+import { chunkBySize, sendInRequests } from './chunk.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
 import { postForText } from './post.ts';
 import { requireCredentials } from './sls/credentials.ts';
@@ -263,11 +263,8 @@ export const createEventBridgeSink: SinkFactory = (spec: SinkSpec, context: Sink
   return {
     name: spec.name,
     limits: { maxBatch: EVENTBRIDGE_MAX_EVENTS },
-    async send(batch, signal) {
-      if (batch.length === 0) return;
-      const encoded = batch.map((event) => toCloudEventJson(event, options));
-      for (const chunk of splitCloudEvents(encoded)) await putEvents(chunk, signal);
-    },
+    // A batch over one request's limits goes out in several; a retry skips those accepted.
+    send: sendInRequests({ encode: (event) => toCloudEventJson(event, options), split: splitCloudEvents, send: putEvents }),
     async close() {},
   };
 };

@@ -238,7 +238,8 @@ const receiverDown: Scenario = {
     await sleep(Math.max(0, downMs - posted.length * 50));
     h.receiver.mode = 'ok';
     const up = Date.now();
-    await settle(h.receiver, posted, 180_000);
+    // The spool replays one request at a time after the backoff (≤ 60 s) of its last failed try.
+    await settle(h.receiver, posted, 600_000);
     await h.stopAll();
     return {
       ...count(`${this.name} ${downMs / 1000} s, 20 events/s meanwhile`, posted, h.receiver, up),

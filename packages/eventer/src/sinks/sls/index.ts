@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SinkError } from '../../errors.ts';
 import { eventAction } from '../../normalize.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../../types.ts';
-import { chunkBySize } from '../chunk.ts';
+import { chunkBySize, sendInRequests } from '../chunk.ts';
 import { postForText } from '../post.ts';
 import { requireCredentials } from './credentials.ts';
 import { goEventJson } from './event-json.ts';
@@ -269,11 +269,12 @@ export const createSlsSink: SinkFactory = (spec: SinkSpec, context: SinkContext)
   return {
     name: spec.name,
     limits: { maxBatch: options.maxLogs },
-    async send(batch, signal) {
-      if (batch.length === 0) return;
-      const encoded = batch.map((event) => encodeLog(eventToSlsLog(event, options.labels)));
-      for (const chunk of splitLogs(encoded, options.maxLogs, options.maxBytes)) await putLogs(chunk, signal);
-    },
+    // A batch over one request's limits goes out in several; a retry skips those accepted.
+    send: sendInRequests({
+      encode: (event) => encodeLog(eventToSlsLog(event, options.labels)),
+      split: (encoded) => splitLogs(encoded, options.maxLogs, options.maxBytes),
+      send: putLogs,
+    }),
     async close() {},
   };
 };
