@@ -65,3 +65,23 @@ test('refuses appends beyond the size cap', async () => {
   assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), 2);
   assert.equal(spool.size, 3);
 });
+
+test('an append that lands while the head file is being read is not lost when that file is removed', async () => {
+  const dir = await tempDir();
+  const spool = new Spool({ dir, maxBytes: 1_000_000 });
+  await spool.open();
+  await spool.append([testEvent({ uid: 'first' })]);
+  const peeking = spool.peek(10);
+  await spool.append([testEvent({ uid: 'during-read' })]);
+  const batch = await peeking;
+  assert.deepEqual(
+    batch?.events.map((e) => e.uid),
+    ['first'],
+  );
+  await batch?.commit();
+  const next = await spool.peek(10);
+  assert.deepEqual(
+    next?.events.map((e) => e.uid),
+    ['during-read'],
+  );
+});

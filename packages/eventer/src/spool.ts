@@ -115,10 +115,11 @@ export class Spool {
       if (!this.#head) {
         const seq = this.#files[0];
         if (seq === undefined) return undefined;
+        // Seal the file before reading it: an append that lands while it is read goes to a new
+        // one (sealing after the read lost such an event when the head file was removed).
+        if (seq === this.#files.at(-1)) this.#writeSize = this.#segmentBytes;
         const text = await readFile(this.#path(seq), 'utf8');
         this.#head = { seq, lines: text.split('\n').filter((line) => line !== ''), done: await this.#readDone(seq) };
-        // Seal the file: later appends go to a new one.
-        if (seq === this.#files.at(-1)) this.#writeSize = this.#segmentBytes;
       }
       const head = this.#head;
       if (head.done >= head.lines.length) {
