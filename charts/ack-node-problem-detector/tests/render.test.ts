@@ -198,7 +198,11 @@ describe('chart ack-node-problem-detector', () => {
 
   it('event center: the eventer ships to it with the ingest token by reference; SQLite on a PVC, or PostgreSQL from a Secret', async () => {
     const docs = await manifests(renderings['event center on SQLite with a PVC'] ?? []);
-    const byName = (kind: string, suffix: string) => docs.find((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
+    const byName = (kind: string, suffix: string) => {
+      const doc = docs.find((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
+      assert.ok(doc, `${kind} *${suffix}`);
+      return doc;
+    };
     type Pod = {
       template: {
         spec: {
@@ -207,7 +211,7 @@ describe('chart ack-node-problem-detector', () => {
         };
       };
     };
-    const eventer = (byName('Deployment', '-eventer')?.spec as Pod).template.spec.containers[0];
+    const eventer = (byName('Deployment', '-eventer').spec as Pod).template.spec.containers[0];
     assert.ok(
       eventer?.args.includes(
         '--sink=eventcenter:http://ack-node-problem-detector-eventcenter.kube-system.svc:8080?token=$EVENTCENTER_INGEST_TOKEN&cluster=c1',
@@ -218,12 +222,12 @@ describe('chart ack-node-problem-detector', () => {
       name: 'ack-node-problem-detector-eventcenter-auth',
       key: 'ingest-token',
     });
-    const center = (byName('Deployment', '-eventcenter')?.spec as Pod).template.spec;
+    const center = (byName('Deployment', '-eventcenter').spec as Pod).template.spec;
     assert.ok(center.containers[0]?.args.includes('--store=sqlite:/data/events.db'));
     assert.ok(center.containers[0]?.args.includes('--auth=token'));
     assert.deepEqual(center.volumes[0], { name: 'data', persistentVolumeClaim: { claimName: 'ack-node-problem-detector-eventcenter' } });
     assert.ok(byName('PersistentVolumeClaim', '-eventcenter'));
-    assert.equal((byName('Service', '-eventcenter')?.spec as { ports: { port: number }[] }).ports[0]?.port, 8080);
+    assert.equal((byName('Service', '-eventcenter').spec as { ports: { port: number }[] }).ports[0]?.port, 8080);
     const secret = byName('Secret', '-eventcenter-auth') as unknown as { stringData: Record<string, string> };
     assert.equal(secret.stringData['editor-tokens'], 'ED1T');
     assert.match(secret.stringData['ingest-token'] ?? '', /^[A-Za-z0-9]{40}$/, 'a generated ingest token');
@@ -235,7 +239,9 @@ describe('chart ack-node-problem-detector', () => {
       );
     }
     const pg = await manifests(renderings['event center on PostgreSQL with TokenReview'] ?? []);
-    const pgCenter = (pg.find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-eventcenter'))?.spec as Pod).template.spec;
+    const pgDeployment = pg.find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-eventcenter'));
+    assert.ok(pgDeployment);
+    const pgCenter = (pgDeployment.spec as Pod).template.spec;
     assert.ok(pgCenter.containers[0]?.args.includes('--store=postgres'));
     assert.ok(pgCenter.containers[0]?.args.includes('--auth=tokenreview'));
     assert.ok(pgCenter.containers[0]?.args.includes('--editors=system:masters'));

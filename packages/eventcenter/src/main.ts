@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createLogger, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
+import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
 import { loadKubeConfig } from '@ack-npd/core/kube';
+import { createLogger } from '@ack-npd/core/logger';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startEventCenter } from './app.ts';
 import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';

@@ -173,6 +173,14 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await page.locator('table.events tbody tr').first().waitFor();
     assert.deepEqual([...new Set(await texts('table.events td .badge'))], ['Normal']);
 
+    // A query the server refuses: its message next to the search box, the query kept for fixing.
+    await page.fill('input[name="q"]', 'colour:red');
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForURL(/q=colour%3Ared/);
+    await settled();
+    assert.match((await page.locator('[role="alert"]').textContent()) ?? '', /unknown field "colour"/);
+    assert.equal(await page.inputValue('input[name="q"]'), 'colour:red');
+
     await open(`search?range=1h&namespace=${namespace}&reason=PodOOMKilling`);
     await page.locator('table.events tbody tr td.time a').first().click();
     await page.locator('[data-testid="raw-json"]').waitFor();
@@ -285,7 +293,6 @@ describe('event center web UI in Chromium, events from the real control plane', 
       (await page.locator(`table[aria-label="alert history"] tr[data-rule="${rule}"]`).first().textContent()) ?? '',
       new RegExp(`name=${pod}`),
     );
-    await shot('alert-history');
 
     // Resolves: no matching event for a whole window.
     await waitFor('the resolved notification', () => notifications.some((n) => n.includes('AlertResolved') && n.includes(rule)), {
@@ -305,15 +312,31 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await shot('silences');
     const sent = notifications.length;
     await pullFailed();
-    await waitFor(
-      'a silenced firing in the history',
-      async () => {
-        await reload();
-        return (await page.locator(`table[aria-label="alert history"] tr[data-rule="${rule}"][data-state="silenced"]`).count()) > 0;
-      },
-      { timeoutMs: 60_000, intervalMs: 1000 },
-    );
+    let diagnosis = '';
+    const diagnose = setInterval(() => {
+      Promise.all(['/alerts', '/alert-history', '/silences', `/events?namespace=${namespace}&reason=Failed&from=-1m`].map((p) => api(p)))
+        .then((answers) => {
+          diagnosis = `${JSON.stringify(answers)}\n${programs()}`;
+        })
+        .catch((error: unknown) => {
+          diagnosis = String(error);
+        });
+    }, 2000);
+    await open('history');
+    try {
+      await waitFor(
+        'a silenced firing in the history',
+        async () => {
+          await reload();
+          return (await page.locator(`table[aria-label="alert history"] tr[data-rule="${rule}"][data-state="silenced"]`).count()) > 0;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000, describe: () => diagnosis },
+      );
+    } finally {
+      clearInterval(diagnose);
+    }
     await page.locator(`table[aria-label="current alerts"] tr[data-rule="${rule}"][data-silenced="true"]`).waitFor();
+    await shot('alert-history');
     // Several evaluations (every second) later, still nothing sent.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     assert.equal(notifications.length, sent, `nothing notified while silenced: ${JSON.stringify(notifications.slice(sent))}`);
@@ -324,7 +347,12 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await page.locator(`table[aria-label="rules"] tr[data-rule="${rule}"] a`).first().click();
     await page.locator('form.rule').waitFor();
     assert.equal(await page.inputValue('input[name="name"]'), rule, 'the edit form shows the rule');
+    await page.fill('input[name="threshold"]', '2');
     await shot('alert-rule-edit');
+    await page.click('form.rule button[type="submit"]');
+    await page.waitForURL(/#\/rules$/);
+    await settled();
+    assert.match((await row.textContent()) ?? '', /≥ 2 in 15s/, 'the edit is saved');
   });
 
   test('the page never asked for anything off this machine', () => {
