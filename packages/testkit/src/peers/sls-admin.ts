@@ -118,6 +118,10 @@ export function handleSlsAdmin(
 ): boolean {
   const method = request.method ?? 'GET';
   const path = url.pathname;
+  const refuse = (status: number, code: string, message: string): true => {
+    fail(status, code, message);
+    return true;
+  };
   const ok = (status: number, payload?: unknown) => {
     if (payload === undefined) {
       response.writeHead(status, { 'x-log-requestid': requestId, 'content-length': '0' });
@@ -150,17 +154,17 @@ export function handleSlsAdmin(
   // CreateProject goes to the bare endpoint (no project in the host).
   if (createProject) {
     const name = isObject(json) ? String(json.projectName ?? '') : '';
-    if (!PROJECT_NAME.test(name)) return (fail(400, 'ParameterInvalid', 'projectName is invalid'), true);
-    if (projects.has(name)) return (fail(400, 'ProjectAlreadyExist', `Project ${name} already exist`), true);
+    if (!PROJECT_NAME.test(name)) return refuse(400, 'ParameterInvalid', 'projectName is invalid');
+    if (projects.has(name)) return refuse(400, 'ProjectAlreadyExist', `Project ${name} already exist`);
     projects.set(name, newProject(name, isObject(json) ? String(json.description ?? '') : ''));
     ok(200);
     return true;
   }
   const project = projects.get(projectName);
-  if (!project) return (fail(404, 'ProjectNotExist', `Project ${projectName} does not exist`), true);
+  if (!project) return refuse(404, 'ProjectNotExist', `Project ${projectName} does not exist`);
 
   if (path === '/') {
-    if (method !== 'GET') return (fail(405, 'MethodNotAllowed', `${method} /`), true);
+    if (method !== 'GET') return refuse(405, 'MethodNotAllowed', `${method} /`);
     ok(200, {
       projectName: project.projectName,
       description: project.description,
@@ -180,15 +184,14 @@ export function handleSlsAdmin(
       ok(200, { count: names.length, total: names.length, logstores: names });
       return true;
     }
-    if (method !== 'POST') return (fail(405, 'MethodNotAllowed', `${method} ${path}`), true);
+    if (method !== 'POST') return refuse(405, 'MethodNotAllowed', `${method} ${path}`);
     const b = isObject(json) ? json : {};
     const name = String(b.logstoreName ?? '');
-    if (!RESOURCE_NAME.test(name)) return (fail(400, 'ParameterInvalid', 'logstoreName is invalid'), true);
+    if (!RESOURCE_NAME.test(name)) return refuse(400, 'ParameterInvalid', 'logstoreName is invalid');
     if (!Number.isInteger(b.ttl) || (b.ttl as number) < 1 || (b.ttl as number) > 3650)
-      return (fail(400, 'ParameterInvalid', 'ttl must be 1..3650'), true);
-    if (!Number.isInteger(b.shardCount) || (b.shardCount as number) < 1)
-      return (fail(400, 'ParameterInvalid', 'shardCount must be > 0'), true);
-    if (project.logstores.has(name)) return (fail(400, 'LogStoreAlreadyExist', `logstore ${name} already exists`), true);
+      return refuse(400, 'ParameterInvalid', 'ttl must be 1..3650');
+    if (!Number.isInteger(b.shardCount) || (b.shardCount as number) < 1) return refuse(400, 'ParameterInvalid', 'shardCount must be > 0');
+    if (project.logstores.has(name)) return refuse(400, 'LogStoreAlreadyExist', `logstore ${name} already exists`);
     project.logstores.set(name, { logstoreName: name, ttl: b.ttl as number, shardCount: b.shardCount as number });
     ok(200);
     return true;
@@ -196,9 +199,9 @@ export function handleSlsAdmin(
   const logstoreMatch = /^\/logstores\/([^/]+)(\/index)?$/.exec(path);
   if (logstoreMatch) {
     const logstore = project.logstores.get(decodeURIComponent(logstoreMatch[1] as string));
-    if (!logstore) return (fail(404, 'LogStoreNotExist', `logstore ${logstoreMatch[1]} does not exist`), true);
+    if (!logstore) return refuse(404, 'LogStoreNotExist', `logstore ${logstoreMatch[1]} does not exist`);
     if (!logstoreMatch[2]) {
-      if (method !== 'GET') return (fail(405, 'MethodNotAllowed', `${method} ${path}`), true);
+      if (method !== 'GET') return refuse(405, 'MethodNotAllowed', `${method} ${path}`);
       ok(200, {
         logstoreName: logstore.logstoreName,
         ttl: logstore.ttl,
@@ -214,20 +217,20 @@ export function handleSlsAdmin(
       return true;
     }
     if (method === 'GET') {
-      if (!logstore.index) return (fail(404, 'IndexConfigNotExist', 'index config does not exist'), true);
+      if (!logstore.index) return refuse(404, 'IndexConfigNotExist', 'index config does not exist');
       ok(200, { ...logstore.index, index_mode: 'v2', lastModifyTime: 0 });
       return true;
     }
     if (method === 'POST' || method === 'PUT') {
       const problem = checkIndex(json);
-      if (problem) return (fail(400, 'ParameterInvalid', problem), true);
-      if (method === 'POST' && logstore.index) return (fail(400, 'IndexAlreadyExist', 'index already exists'), true);
-      if (method === 'PUT' && !logstore.index) return (fail(404, 'IndexConfigNotExist', 'index config does not exist'), true);
+      if (problem) return refuse(400, 'ParameterInvalid', problem);
+      if (method === 'POST' && logstore.index) return refuse(400, 'IndexAlreadyExist', 'index already exists');
+      if (method === 'PUT' && !logstore.index) return refuse(404, 'IndexConfigNotExist', 'index config does not exist');
       logstore.index = json as Record<string, unknown>;
       ok(200);
       return true;
     }
-    return (fail(405, 'MethodNotAllowed', `${method} ${path}`), true);
+    return refuse(405, 'MethodNotAllowed', `${method} ${path}`);
   }
   const entityMatch = /^\/(savedsearches|dashboards|jobs)(?:\/([^/]+))?$/.exec(path);
   if (entityMatch) {
@@ -240,37 +243,37 @@ export function handleSlsAdmin(
         ok(200, { count: items.length, total: items.length, [entity.store]: items.map((i) => i[entity.key]), results: items });
         return true;
       }
-      if (method !== 'POST') return (fail(405, 'MethodNotAllowed', `${method} ${path}`), true);
+      if (method !== 'POST') return refuse(405, 'MethodNotAllowed', `${method} ${path}`);
       const b = isObject(json) ? json : {};
       const problem = checkEntity(entity.kind, b);
-      if (problem) return (fail(400, 'ParameterInvalid', problem), true);
+      if (problem) return refuse(400, 'ParameterInvalid', problem);
       const key = String(b[entity.key]);
-      if (store.has(key)) return (fail(400, `${entity.label}AlreadyExist`, `${entity.kind} ${key} already exists`), true);
+      if (store.has(key)) return refuse(400, `${entity.label}AlreadyExist`, `${entity.kind} ${key} already exists`);
       store.set(key, b);
       ok(200);
       return true;
     }
     const existing = store.get(name);
     if (method === 'GET') {
-      if (!existing) return (fail(404, `${entity.label}NotExist`, `${entity.kind} ${name} does not exist`), true);
+      if (!existing) return refuse(404, `${entity.label}NotExist`, `${entity.kind} ${name} does not exist`);
       ok(200, existing);
       return true;
     }
     if (method === 'PUT') {
-      if (!existing) return (fail(404, `${entity.label}NotExist`, `${entity.kind} ${name} does not exist`), true);
+      if (!existing) return refuse(404, `${entity.label}NotExist`, `${entity.kind} ${name} does not exist`);
       const b = isObject(json) ? json : {};
       const problem = checkEntity(entity.kind, b) ?? (b[entity.key] !== name ? `${entity.key} must equal the name in the path` : undefined);
-      if (problem) return (fail(400, 'ParameterInvalid', problem), true);
+      if (problem) return refuse(400, 'ParameterInvalid', problem);
       store.set(name, b);
       ok(200);
       return true;
     }
     if (method === 'DELETE') {
-      if (!store.delete(name)) return (fail(404, `${entity.label}NotExist`, `${entity.kind} ${name} does not exist`), true);
+      if (!store.delete(name)) return refuse(404, `${entity.label}NotExist`, `${entity.kind} ${name} does not exist`);
       ok(200);
       return true;
     }
-    return (fail(405, 'MethodNotAllowed', `${method} ${path}`), true);
+    return refuse(405, 'MethodNotAllowed', `${method} ${path}`);
   }
   return false;
 }
