@@ -20,7 +20,6 @@ export const sinkFactories = {
   eventcenter: lazy(async () => (await import('./eventcenter.ts')).createEventCenterSink),
 } satisfies Record<string, SinkFactory>;
 
-
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
   const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];
   if (!factory) {
