@@ -28,8 +28,6 @@ export const sinkFactories = {
   riemann: lazy(async () => (await import('./riemann/index.ts')).createRiemannSink),
 } satisfies Record<string, SinkFactory>;
 
-export type SinkKey = keyof typeof sinkFactories;
-
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
   const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];
   if (!factory) {
