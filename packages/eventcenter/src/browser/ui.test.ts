@@ -145,7 +145,7 @@ describe('event center web UI in Chromium, events from the real control plane', 
     const reasons = await texts('table[aria-label="top warning reasons"] td.label');
     for (const reason of ['FailedScheduling', 'PodOOMKilling', 'Failed']) assert.ok(reasons.includes(reason), `${reason} in ${reasons}`);
     assert.deepEqual(await texts('table[aria-label="top namespaces"] td.label'), [namespace]);
-    await open('overview?range=1h');
+    await open('overview?range=15m');
     await page.locator('table[aria-label="top nodes"]').waitFor();
     assert.ok((await texts('table[aria-label="top nodes"] td.label')).includes(node), 'the npd node among the nodes with warnings');
     await shot('overview');
@@ -243,6 +243,7 @@ describe('event center web UI in Chromium, events from the real control plane', 
 
   test('node page: the npd condition history and the node events', async () => {
     await open('nodes?range=1h');
+    await shot('nodes');
     await page.locator(`table[aria-label="nodes"] a:text-is("${node}")`).click();
     await page.waitForURL(new RegExp(`#/node/${node}`));
     await page.locator('[data-condition="FDPressure"]').first().waitFor();
