@@ -138,7 +138,7 @@ describe('chart ack-node-problem-detector', () => {
     const deployment = JSON.stringify(docs.find((doc) => doc.kind === 'Deployment'));
     for (const secret of ['hooks.example.com', 'K3Y', 'T0K', 'X-Team'])
       assert.ok(!deployment.includes(secret), `"${secret}" in the Deployment`);
-    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$WEBHOOK_HEADERS/);
+    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$\{WEBHOOK_HEADERS:-\}/);
     const secret = docs.find((doc) => doc.kind === 'Secret') as unknown as {
       metadata: { name: string };
       stringData: Record<string, string>;
