@@ -2,11 +2,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { ConfigError, type LogLevel } from '@ack-npd/core';
+import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
 import { loadKubeConfig } from '@ack-npd/core/kube';
 import { createLogger } from '@ack-npd/core/logger';
-import { goBooleans } from '@ack-npd/eventer/config';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startEventCenter } from './app.ts';
 import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
@@ -48,14 +46,14 @@ const OPTIONS = {
   editors: { type: 'string' },
   ingesters: { type: 'string' },
   kubeconfig: { type: 'string' },
-  'in-cluster': { type: 'boolean' },
+  'in-cluster': { type: 'bool' },
   'ui-dir': { type: 'string' },
   cluster: { type: 'string' },
   notify: { type: 'string', multiple: true },
   'alert-interval': { type: 'string' },
   'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+  help: { type: 'bool', short: 'h' },
+} as const satisfies FlagSpecs;
 
 function defaultUiDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -74,9 +72,10 @@ function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined):
 async function serve(argv: readonly string[]): Promise<number> {
   let values: ServeFlags & { help?: boolean };
   try {
-    ({ values } = parseArgs({ args: goBooleans(argv), options: OPTIONS, allowNegative: true, strict: true }) as { values: typeof values });
+    values = parseFlags(argv, OPTIONS);
   } catch (error) {
-    process.stderr.write(`eventcenter: ${(error as Error).message}\n\n${HELP}`);
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`eventcenter: ${error.message}\n\n${HELP}`);
     return 2;
   }
   if (values.help) {

@@ -176,7 +176,10 @@ test('TLS: ca= trusts a private CA, insecure=true skips verification, neither fa
       for (const [query, ok] of [
         [`?ca=${cert}`, true],
         ['?insecure=true', true],
+        ['?insecure=1', true],
+        ['?insecure=T', true],
         ['', false],
+        ['?insecure=false', false],
       ] as const) {
         const sink = await createWebhookSink(parseSinkSpec(`webhook:${url}${query}`, { env: {} }), context);
         const error = await sink.send([testEvent()], AbortSignal.timeout(5000)).then(
@@ -187,7 +190,11 @@ test('TLS: ca= trusts a private CA, insecure=true skips verification, neither fa
         else assert.ok(error instanceof SinkError && error.retryable, 'an untrusted certificate fails');
         await sink.close();
       }
-      assert.equal(hits, 2);
+      assert.equal(hits, 4);
+      await assert.rejects(
+        createWebhookSink(parseSinkSpec(`webhook:${url}?insecure=yes`, { env: {} }), context),
+        (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === 'webhook?insecure',
+      );
     } finally {
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
       tls.closeAllConnections();
