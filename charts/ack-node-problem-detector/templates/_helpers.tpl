@@ -75,7 +75,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/*
 The agent's liveness/readiness check. With hostNetwork the kubelet shares the pod's network namespace,
 so an HTTP probe to 127.0.0.1 reaches a loopback-only agent; without it the kubelet cannot reach the
-pod's loopback, and the probe runs inside the container (node's fetch, no shell or curl needed).
+pod's loopback, and the probe runs inside the container (the image's node and its fetch: the image has
+no curl, and a scratch image may have no PATH).
 */}}
 {{- define "anpd.npdProbe" -}}
 {{- $loopback := eq (include "anpd.isLoopback" .Values.npd.address) "true" -}}
@@ -90,7 +91,7 @@ httpGet:
 {{- else -}}
 exec:
   command:
-    - node
+    - /usr/local/bin/node
     - -e
     - {{ printf "fetch('http://127.0.0.1:%v/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" .Values.npd.port | quote }}
 {{- end -}}

@@ -184,7 +184,7 @@ describe('chart ack-node-problem-detector', () => {
       assert.equal(spec.template.spec.hostNetwork, false);
       assert.ok(agent?.args.includes('--address=127.0.0.1') && agent.args.includes('--prometheus-address=127.0.0.1'));
       const [command, ...args] = agent?.livenessProbe.exec?.command ?? [];
-      assert.equal(command, 'node', 'the image has node, not curl');
+      assert.equal(command, '/usr/local/bin/node', "the image's node (docker/npd.Dockerfile), not curl");
       await promisify(execFile)(process.execPath, args, { timeout: 30_000 });
       healthz.close();
       await assert.rejects(
