@@ -100,7 +100,7 @@ describe('container images (scripts/images, podman)', () => {
       appVersion: string;
     };
     assert.equal(chart.appVersion, version);
-    for (const program of ['npd', 'eventer']) {
+    for (const program of ['npd', 'eventer', 'eventcenter']) {
       const labels = JSON.parse(await podman('image', 'inspect', '--format', '{{ json .Labels }}', image(program).ref)) as Record<
         string,
         string
@@ -112,8 +112,9 @@ describe('container images (scripts/images, podman)', () => {
     }
   });
 
-  it('stays within the size targets (npd <= 60 MB, eventer <= 50 MB compressed) and carries no sources or build CA', async () => {
-    const targets = { npd: 60e6, eventer: 50e6 };
+  it('stays within the size targets (npd <= 60 MB, eventer <= 50 MB, eventcenter <= 52 MB compressed) and carries no sources or build CA', async () => {
+    // The event center has no target of its own: the eventer's plus its web UI.
+    const targets = { npd: 60e6, eventer: 50e6, eventcenter: 52e6 };
     for (const [program, limit] of Object.entries(targets)) {
       const bytes = await compressedBytes(image(program).archive);
       assert.ok(bytes <= limit, `${program}: ${(bytes / 1e6).toFixed(1)} MB compressed, target ${limit / 1e6} MB`);
@@ -138,7 +139,7 @@ describe('container images (scripts/images, podman)', () => {
     }
   });
 
-  for (const program of ['npd', 'eventer']) {
+  for (const program of ['npd', 'eventer', 'eventcenter']) {
     it(`${program} --help runs in the image`, async () => {
       const out = await podman(...RUN, '--rm', '--network', 'none', image(program).ref, '--help');
       assert.match(out, new RegExp(`^${program}`));
@@ -291,5 +292,55 @@ describe('container images (scripts/images, podman)', () => {
     } finally {
       await receiver.close();
     }
+  });
+  it('eventcenter: runs as uid 65532 on a read-only root with SQLite on a volume; serves the web UI, the API and /healthz', async () => {
+    const name = `eventcenter-image-test-${process.pid}`;
+    containers.push(name);
+    // A volume the image's non-root user can write, as the chart's PVC (fsGroup) is.
+    const data = join(dir, 'eventcenter-data');
+    await mkdir(data);
+    await chmod(data, 0o777);
+    await podman(
+      ...RUN,
+      '--detach',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '--volume',
+      `${data}:/data`,
+      image('eventcenter').ref,
+      '--store=sqlite:/data/events.db',
+    );
+    const get = async (path: string) =>
+      podman(
+        'exec',
+        name,
+        '/usr/local/bin/node',
+        '-e',
+        `fetch('http://127.0.0.1:8080${path}').then(async (r) => process.stdout.write(r.status + ' ' + (await r.text())))`,
+      );
+    await waitFor('the event center to answer', async () => (await get('/healthz')).startsWith('200'), { timeoutMs: 60_000 }).catch(
+      async (error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${await containerLogs(name).catch(() => '')}`);
+      },
+    );
+    assert.match(await get('/'), /^200 <!doctype html>/i);
+    assert.match(await get('/openapi.json'), /^200 \{.*"openapi":"3/);
+    const status = await podman(
+      'exec',
+      name,
+      '/usr/local/bin/node',
+      '-e',
+      "process.stdout.write(require('node:fs').readFileSync('/proc/1/status', 'utf8'))",
+    );
+    assert.match(status, /^Uid:\s+65532\s+65532/m);
+    assert.match(
+      await podman('exec', name, '/usr/local/bin/node', '-e', "console.log(require('node:fs').readdirSync('/data'))"),
+      /events\.db/,
+    );
   });
 });
