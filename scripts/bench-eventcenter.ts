@@ -112,6 +112,7 @@ async function bench(backend: string): Promise<string[]> {
     const source = events(now);
     let sent = 0;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const client = async () => {
       for (;;) {
         const batch: Record<string, unknown>[] = [];
@@ -133,6 +134,8 @@ async function bench(backend: string): Promise<string[]> {
     };
     await Promise.all(Array.from({ length: CLIENTS }, client));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const perSecond = Math.round(sent / seconds);
     const stored = await store.count({});
     const queries: [string, () => string][] = [
