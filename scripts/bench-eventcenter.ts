@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../packages/core/src/index.ts';
+import { createLogger } from '../packages/core/src/logger.ts';
 import { startEventCenter } from '../packages/eventcenter/src/app.ts';
 import { noAuth } from '../packages/eventcenter/src/auth.ts';
 import { openStore, type StoreSpec } from '../packages/eventcenter/src/store/open.ts';

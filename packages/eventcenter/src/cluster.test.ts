@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '@ack-npd/core';
 import { loadKubeConfig } from '@ack-npd/core/kube';
+import { createLogger } from '@ack-npd/core/logger';
 import { normalizeEvent } from '@ack-npd/eventer/normalize';
 import { eventCenterPayload } from '@ack-npd/eventer/sinks/eventcenter';
 import { type ClusterClient, sharedCluster, waitFor } from '@ack-npd/testkit';

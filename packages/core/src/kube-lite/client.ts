@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { KubeApiError } from '../errors.ts';
 import type { KubeTarget } from './config.ts';
 import { type ExecCredential, runExecPlugin } from './exec.ts';
@@ -97,10 +96,12 @@ export class KubeClient {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
     const https = url.protocol === 'https:';
-    const send = https ? httpsRequest : httpRequest;
+    // Loaded on first use: TLS (OpenSSL) costs several MiB a standalone agent never needs.
+    const http = https ? await import('node:https') : await import('node:http');
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = send(url, { method: request.method, headers, agent: this.#agentFor(credentials, https), signal }, resolve);
+        const agent = this.#agentFor(credentials, http);
+        const req = http.request(url, { method: request.method, headers, agent, signal }, resolve);
         req.once('error', reject);
         req.end(body);
       });
@@ -131,21 +132,19 @@ export class KubeClient {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  #agentFor(credentials: Credentials, https: boolean): HttpAgent {
+  #agentFor(credentials: Credentials, http: typeof import('node:http') | typeof import('node:https')): HttpAgent {
     const cert = credentials.clientCert ?? this.target.clientCert;
     if (this.#agent && this.#agentCert === cert) return this.#agent;
     this.#agent?.destroy();
     const key = credentials.clientKey ?? this.target.clientKey;
     this.#agentCert = cert;
-    this.#agent = https
-      ? new HttpsAgent({
-          keepAlive: true,
-          rejectUnauthorized: !this.target.insecure,
-          ...(this.target.ca ? { ca: this.target.ca } : {}),
-          ...(cert && key ? { cert, key } : {}),
-          ...(this.target.tlsServerName ? { servername: this.target.tlsServerName } : {}),
-        })
-      : new HttpAgent({ keepAlive: true });
+    this.#agent = new http.Agent({
+      keepAlive: true,
+      rejectUnauthorized: !this.target.insecure,
+      ...(this.target.ca ? { ca: this.target.ca } : {}),
+      ...(cert && key ? { cert, key } : {}),
+      ...(this.target.tlsServerName ? { servername: this.target.tlsServerName } : {}),
+    });
     return this.#agent;
   }
 

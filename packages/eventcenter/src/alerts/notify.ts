@@ -1,4 +1,5 @@
-import { type Clock, ConfigError, createRegistry, type Logger } from '@ack-npd/core';
+import { type Clock, ConfigError, type Logger } from '@ack-npd/core';
+import { createRegistry } from '@ack-npd/core/metrics';
 import { parseSinkSpec } from '@ack-npd/eventer/config';
 import { SinkWorker } from '@ack-npd/eventer/delivery';
 import { createEventerMetrics } from '@ack-npd/eventer/metrics';

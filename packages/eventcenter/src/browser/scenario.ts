@@ -66,32 +66,8 @@ export async function unpullableDeployment(cluster: ClusterClient, namespace: st
   );
   const name = pod?.metadata?.name ?? '';
   await waitForEvent(cluster, namespace, `involvedObject.name=${name},reason=Scheduled`);
-  const kubelet = async (type: string, reason: string, message: string, seconds: number) => {
-    const at = new Date(Date.now() + seconds * 1000);
-    await cluster.core.createNamespacedEvent({
-      namespace,
-      body: {
-        metadata: { name: `${name}.${reason.toLowerCase()}.${at.getTime().toString(16)}` },
-        involvedObject: {
-          kind: 'Pod',
-          namespace,
-          name,
-          uid: pod?.metadata?.uid ?? '',
-          apiVersion: 'v1',
-          fieldPath: 'spec.containers{web}',
-        },
-        reason,
-        message,
-        type,
-        count: 1,
-        firstTimestamp: at,
-        lastTimestamp: at,
-        source: { component: 'kubelet', host: node },
-        reportingComponent: 'kubelet',
-        reportingInstance: node,
-      },
-    });
-  };
+  const kubelet = (type: string, reason: string, message: string, seconds: number) =>
+    kubeletEvent(cluster, pod as V1Pod, node, type, reason, message, seconds);
   await kubelet('Normal', 'Pulling', `Pulling image "${image}"`, 1);
   await kubelet(
     'Warning',
@@ -151,6 +127,44 @@ export async function oomVictim(cluster: ClusterClient, namespace: string, node:
         tolerations: [KWOK_TOLERATION, { key: EVICT_TAINT.key, operator: 'Exists', effect: 'NoExecute' }],
         containers: [{ name: 'java', image: 'registry.invalid/java:21' }],
       },
+    },
+  });
+}
+
+/** An event as the kubelet on `node` writes it about `pod` (kwok has no kubelet to write it), `seconds` from now. */
+export async function kubeletEvent(
+  cluster: ClusterClient,
+  pod: V1Pod,
+  node: string,
+  type: string,
+  reason: string,
+  message: string,
+  seconds = 0,
+): Promise<void> {
+  const at = new Date(Date.now() + seconds * 1000);
+  const namespace = pod.metadata?.namespace ?? '';
+  const name = pod.metadata?.name ?? '';
+  await cluster.core.createNamespacedEvent({
+    namespace,
+    body: {
+      metadata: { name: `${name}.${reason.toLowerCase()}.${at.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}` },
+      involvedObject: {
+        kind: 'Pod',
+        namespace,
+        name,
+        uid: pod.metadata?.uid ?? '',
+        apiVersion: 'v1',
+        fieldPath: `spec.containers{${pod.spec?.containers[0]?.name ?? ''}}`,
+      },
+      reason,
+      message,
+      type,
+      count: 1,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      source: { component: 'kubelet', host: node },
+      reportingComponent: 'kubelet',
+      reportingInstance: node,
     },
   });
 }

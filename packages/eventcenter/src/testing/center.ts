@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import { createAlertService } from '../alerts/service.ts';
 import { startEventCenter } from '../app.ts';
 import { type Authenticator, noAuth } from '../auth.ts';

@@ -73,7 +73,9 @@ function App() {
         ))}
         <TokenButton />
       </nav>
-      <main>{Page ? <Page route={route} key={`${route.page}/${route.id ?? ''}`} /> : <p class="error">No page “{route.page}”.</p>}</main>
+      <main data-route={route.hash}>
+        {Page ? <Page route={route} key={`${route.page}/${route.id ?? ''}`} /> : <p class="error">No page “{route.page}”.</p>}
+      </main>
     </div>
   );
 }

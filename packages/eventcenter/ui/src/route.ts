@@ -3,6 +3,8 @@
 import { useEffect, useState } from 'preact/hooks';
 
 export interface Route {
+  /** The hash as the browser has it (`#/search?q=...`). */
+  readonly hash: string;
   readonly page: string;
   readonly id: string | undefined;
   readonly params: URLSearchParams;
@@ -14,6 +16,7 @@ export function parseHash(hash: string): Route {
   const path = q < 0 ? raw : raw.slice(0, q);
   const [page, ...rest] = path.split('/');
   return {
+    hash,
     page: page || 'overview',
     id: rest.length ? decodeURIComponent(rest.join('/')) : undefined,
     params: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),

@@ -3,24 +3,31 @@ import { useEffect, useState } from 'preact/hooks';
 export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: Error | undefined;
+  /** True from the first render with a new key until its answer (or error) arrives. */
   readonly loading: boolean;
   readonly reload: () => void;
 }
 
-/** Runs `load` when `key` changes (aborting the previous call) and on reload(). */
+/** Runs `load` when `key` changes (aborting the previous call) and on reload(); keeps the last data while the next loads. */
 export function useApi<T>(load: (signal: AbortSignal) => Promise<T>, key: string): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
+  const current = `${generation}:${key}`;
+  const [state, setState] = useState<{ data?: T; error?: Error; for?: string }>({});
   useEffect(() => {
     const controller = new AbortController();
-    setState((s) => ({ data: s.data, loading: true }));
     load(controller.signal).then(
-      (data) => setState({ data, loading: false }),
+      (data) => setState({ data, for: current }),
       (error: unknown) => {
-        if (!controller.signal.aborted) setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false });
+        if (!controller.signal.aborted)
+          setState((s) => ({ data: s.data, error: error instanceof Error ? error : new Error(String(error)), for: current }));
       },
     );
     return () => controller.abort();
-  }, [key, generation]);
-  return { data: state.data, error: state.error, loading: state.loading, reload: () => setGeneration((g) => g + 1) };
+  }, [current]);
+  return {
+    data: state.data,
+    error: state.for === current ? state.error : undefined,
+    loading: state.for !== current,
+    reload: () => setGeneration((g) => g + 1),
+  };
 }

@@ -5,8 +5,8 @@ import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../typ
 import { truncateUtf8 } from './chat/card.ts';
 import { type ChatOptions, chatFilter, parseChatOptions } from './chat/options.ts';
 import { postChatJson } from './chat/transport.ts';
-import { goTimeString } from './dingtalk.ts';
-import { goEscape } from './sls-event-json.ts';
+import { goTimeString } from './dingtalk/message.ts';
+import { goEscape } from './sls/event-json.ts';
 import { weComError } from './wecom.ts';
 
 /**

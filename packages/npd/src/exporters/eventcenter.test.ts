@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { createLogger } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import { startTestCenter, type TestCenter } from '@ack-npd/eventcenter/testing/center';
 import { waitFor } from '@ack-npd/testkit';
 import { createEventCenterExporter } from './eventcenter.ts';

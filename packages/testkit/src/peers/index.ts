@@ -6,6 +6,7 @@ export * from './honeycomb-server.ts';
 export * from './http-peer.ts';
 export * from './lark-server.ts';
 export * from './postgres.ts';
+export * from './riemann-python-client.ts';
 export * from './riemann-server.ts';
 export * from './slack-server.ts';
 export * from './sls-admin.ts';

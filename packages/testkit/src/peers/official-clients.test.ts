@@ -4,6 +4,8 @@ import { IncomingWebhook } from '@slack/webhook';
 import Libhoney from 'libhoney';
 import { type HoneycombServer, startHoneycombServer } from './honeycomb-server.ts';
 import { expectedLarkSign } from './lark-server.ts';
+import { runRiemannClient } from './riemann-python-client.ts';
+import { type RiemannServer, startRiemannServer } from './riemann-server.ts';
 import { type SlackServer, startSlackServer } from './slack-server.ts';
 
 // The protocol-faithful peers, validated by the services' official client libraries: what
@@ -111,5 +113,53 @@ describe("Slack peer with Slack's @slack/webhook (npm)", () => {
 describe('Lark peer signature', () => {
   test('matches the documented vector', () => {
     assert.equal(expectedLarkSign('1700000000', 'test'), 'eSJQnOl8XqPTMPHWz9e5IzeHS/tqoc68g2967ekIPmg=');
+  });
+});
+
+describe('Riemann peer with riemann-client (PyPI)', { timeout: 600_000 }, () => {
+  let server: RiemannServer;
+  before(async () => {
+    server = await startRiemannServer();
+  });
+  after(() => server.close());
+
+  test("the client's events are decoded field by field, its query answered, ok=false raised", async () => {
+    const result = await runRiemannClient({
+      host: '127.0.0.1',
+      port: server.port,
+      events: [
+        {
+          service: 'Pod.BackOff',
+          host: 'node-1',
+          state: 'warning',
+          description: 'back-off',
+          metric_sint64: 3,
+          ttl: 120,
+          tags: ['k8s', 'prod'],
+          attributes: { namespace: 'default' },
+        },
+        { service: 'Node.Ready', host: 'node-2', state: 'ok', metric_f: 1.5 },
+      ],
+      query: 'true',
+    });
+    assert.deepEqual(result, {
+      ok: true,
+      sent: 2,
+      query: [
+        { service: 'Pod.BackOff', host: 'node-1', state: 'warning', metric_sint64: 3 },
+        { service: 'Node.Ready', host: 'node-2', state: 'ok', metric_sint64: null },
+      ],
+    });
+    const [first, second] = server.events;
+    assert.equal(first?.description, 'back-off');
+    assert.equal(first?.ttl, 120);
+    assert.deepEqual(first?.tags, ['k8s', 'prod']);
+    assert.deepEqual(first?.attributes, { namespace: 'default' });
+    assert.equal(first?.metricSint64, 3n);
+    assert.equal(second?.metricF, 1.5);
+    server.failNext(1, 'overloaded');
+    const refused = await runRiemannClient({ host: '127.0.0.1', port: server.port, events: [{ service: 's' }] });
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.error, /overloaded/);
   });
 });

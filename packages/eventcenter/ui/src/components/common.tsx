@@ -4,16 +4,20 @@ import { href, navigate, type Route, withParams } from '../route.ts';
 import { formatTime, RANGES } from '../time.ts';
 import type { Loaded } from '../use-api.ts';
 
-/** Shows the error or a loading line until `loaded` has data, then the children. */
+/** Shows the error or a loading line until `loaded` has data, then the children (dimmed and aria-busy while a newer answer loads). */
 export function Status<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ComponentChildren }) {
-  if (loaded.error)
+  if (loaded.error && !loaded.loading)
     return (
       <p class="error" role="alert">
         {loaded.error.message}
       </p>
     );
   if (loaded.data === undefined) return <p class="muted">Loading…</p>;
-  return <>{children(loaded.data)}</>;
+  return (
+    <div class="loaded" aria-busy={loaded.loading ? 'true' : 'false'}>
+      {children(loaded.data)}
+    </div>
+  );
 }
 
 /** The window picker; `fallback` is the page's default window (what `time.window()` uses without `range`). */

@@ -56,6 +56,7 @@ export function History({ route }: { route: Route }) {
                       <th class="time">Since</th>
                       <th class="time">Notified</th>
                       <th class="time">Resolved</th>
+                      <th />
                     </tr>
                   </thead>
                   <tbody>
@@ -73,6 +74,13 @@ export function History({ route }: { route: Route }) {
                         <td class="time">{formatTime(a.since)}</td>
                         <td class="time">{formatTime(a.lastNotified)}</td>
                         <td class="time">{formatTime(a.resolvedAt)}</td>
+                        <td>
+                          {a.state === 'firing' && !a.silenced && (
+                            <a class="button secondary small" href={href('silences', { ruleId: a.ruleId, ...a.group })}>
+                              Silence…
+                            </a>
+                          )}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

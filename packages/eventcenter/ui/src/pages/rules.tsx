@@ -76,7 +76,9 @@ export function Rules({ route: _route }: { route: Route }) {
                   <li key={t.id}>
                     <a href={href('rule', { template: t.id }, 'new')}>{t.name}</a>
                     {t.description && <span class="muted"> — {t.description}</span>}
-                    <span class="mono small"> {t.query}</span>
+                    <span class="query mono small" title={t.query}>
+                      {t.query}
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -174,14 +176,17 @@ function RuleForm({ initial, id }: { initial: AlertRuleInput; id: string | undef
         </label>
         <label>
           severity
-          <select name="severity" defaultValue={initial.severity}>
-            <option>info</option>
-            <option>warning</option>
-            <option>critical</option>
+          <select name="severity">
+            {['info', 'warning', 'critical'].map((v) => (
+              <option key={v} selected={initial.severity === v}>
+                {v}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           repeat every <input name="repeat" required defaultValue={formatDuration(initial.repeatMs)} size={6} />
+          <span class="muted">(0s = once)</span>
         </label>
       </fieldset>
       <fieldset>

@@ -27,10 +27,12 @@ function FilterForm({ route }: { route: Route }) {
         placeholder='type:Warning reason:FailedScheduling "insufficient cpu" -namespace:kube-system'
         defaultValue={p.get('q') ?? ''}
       />
-      <select name="type" aria-label="type" defaultValue={p.get('type') ?? ''}>
-        <option value="">any type</option>
-        <option>Warning</option>
-        <option>Normal</option>
+      <select name="type" aria-label="type">
+        {['', 'Warning', 'Normal'].map((t) => (
+          <option key={t} value={t} selected={(p.get('type') ?? '') === t}>
+            {t || 'any type'}
+          </option>
+        ))}
       </select>
       {FILTERS.map((f) => (
         <input key={f} name={f} aria-label={f} placeholder={f} defaultValue={p.get(f) ?? ''} />
@@ -75,7 +77,7 @@ export function Search({ route }: { route: Route }) {
       ) : first.data === undefined ? (
         <p class="muted">Loading…</p>
       ) : (
-        <>
+        <div class="loaded" aria-busy={first.loading ? 'true' : 'false'}>
           <p class="muted summary">
             {events.length} event{events.length === 1 ? '' : 's'}
             {cursor ? ' (more available)' : ''}
@@ -87,7 +89,7 @@ export function Search({ route }: { route: Route }) {
               Load more
             </button>
           )}
-        </>
+        </div>
       )}
     </>
   );

@@ -61,10 +61,10 @@ export function Silences({ route }: { route: Route }) {
             <>
               <Section title="New silence">
                 <form class="filters" onSubmit={create} aria-label="new silence">
-                  <select name="ruleId" aria-label="rule" defaultValue={route.params.get('ruleId') ?? ''}>
+                  <select name="ruleId" aria-label="rule">
                     <option value="">every rule</option>
                     {rules.map((r) => (
-                      <option key={r.id} value={r.id}>
+                      <option key={r.id} value={r.id} selected={route.params.get('ruleId') === r.id}>
                         {r.name}
                       </option>
                     ))}
@@ -72,9 +72,9 @@ export function Silences({ route }: { route: Route }) {
                   {MATCHERS.map((m) => (
                     <input key={m} name={m} aria-label={m} placeholder={m} defaultValue={route.params.get(m) ?? ''} />
                   ))}
-                  <select name="duration" aria-label="duration" defaultValue="1h">
+                  <select name="duration" aria-label="duration">
                     {['15m', '1h', '4h', '24h', '7d'].map((d) => (
-                      <option key={d} value={d}>
+                      <option key={d} value={d} selected={d === '1h'}>
                         for {d}
                       </option>
                     ))}

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ensureSdkPython, runSlsSdk, type SlsServer, startSlsServer } from '@ack-npd/testkit/peers/index';
-import { kubeEvent, manualClock, sinkContext, specFrom } from './fixtures/aliyun-sink-events.ts';
-import { createSlsSink } from './sls.ts';
+import { kubeEvent, manualClock, sinkContext, specFrom } from '../fixtures/aliyun-sink-events.ts';
+import { createSlsSink } from './index.ts';
 
 const AK = 'sdk-ak';
 const SECRET = 'sdk/secret+=';

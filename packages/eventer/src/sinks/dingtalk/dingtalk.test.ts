@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '@ack-npd/core';
 import { type DingTalkServer, startDingTalkServer } from '@ack-npd/testkit/peers/index';
-import { SinkError } from '../errors.ts';
+import { SinkError } from '../../errors.ts';
+import { kubeEvent, manualClock, sinkContext, specFrom } from '../fixtures/aliyun-sink-events.ts';
 import {
   createDingTalkSink,
   dingTalkBody,
@@ -12,8 +13,7 @@ import {
   foldMessage,
   parseDingTalkOptions,
   renderDingTalkMessage,
-} from './dingtalk.ts';
-import { kubeEvent, manualClock, sinkContext, specFrom } from './fixtures/aliyun-sink-events.ts';
+} from './index.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 

@@ -1,15 +1,15 @@
 import { deflateSync } from 'node:zlib';
 import { ConfigError, goBoolOption, parseConfig } from '@ack-npd/core';
 import { z } from 'zod';
-import { SinkError } from '../errors.ts';
-import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
-import { chunkBySize } from './chunk.ts';
-import { postForText } from './post.ts';
-import { requireCredentials } from './sls-credentials.ts';
-import { goEventJson } from './sls-event-json.ts';
-import { lz4CompressBlock } from './sls-lz4.ts';
-import { encodedLogSize, encodeLog, encodeLogGroupFromEncoded, type SlsLog } from './sls-protobuf.ts';
-import { httpDate, slsContentMd5, slsSignature, slsStringToSign } from './sls-signature.ts';
+import { SinkError } from '../../errors.ts';
+import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../../types.ts';
+import { chunkBySize } from '../chunk.ts';
+import { postForText } from '../post.ts';
+import { requireCredentials } from './credentials.ts';
+import { goEventJson } from './event-json.ts';
+import { lz4CompressBlock } from './lz4.ts';
+import { encodedLogSize, encodeLog, encodeLogGroupFromEncoded, type SlsLog } from './protobuf.ts';
+import { httpDate, slsContentMd5, slsSignature, slsStringToSign } from './signature.ts';
 
 /**
  * Alibaba Cloud Log Service (SLS), as kube-eventer's `sls` sink:
