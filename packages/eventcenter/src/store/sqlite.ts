@@ -50,22 +50,14 @@ const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL, count INTEGER NOT NULL, message TEXT NOT NULL
    );
    CREATE INDEX alert_history_rule ON alert_history (rule_id, at);`,
-  // Per-dimension counts in 10-minute buckets, kept by triggers: the overview reads these
-  // instead of scanning every event of the range.
+  // Per-dimension counts in 10-minute buckets (added by ingest per batch, removed by a delete
+  // trigger): the overview reads these instead of scanning every event of the range.
   `CREATE TABLE rollup (bucket INTEGER NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
      PRIMARY KEY (dim, bucket, key, type)) WITHOUT ROWID;
    ${ROLLUP_DIMS.map(
      (dim) => `INSERT INTO rollup (bucket, dim, key, type, n)
        SELECT (ts / ${ROLLUP_MS}) * ${ROLLUP_MS}, '${dim}', ${dim}, type, count(*) FROM events GROUP BY 1, 3, 4;`,
    ).join('\n')}
-   CREATE TRIGGER events_rollup_insert AFTER INSERT ON events BEGIN
-     ${ROLLUP_DIMS.map(
-       (
-         dim,
-       ) => `INSERT INTO rollup (bucket, dim, key, type, n) VALUES ((new.ts / ${ROLLUP_MS}) * ${ROLLUP_MS}, '${dim}', new.${dim}, new.type, 1)
-         ON CONFLICT (dim, bucket, key, type) DO UPDATE SET n = n + 1;`,
-     ).join('\n')}
-   END;
    CREATE TRIGGER events_rollup_delete AFTER DELETE ON events BEGIN
      ${ROLLUP_DIMS.map(
        (dim) =>
@@ -139,8 +131,12 @@ export class SqliteStore implements EventStore {
       `INSERT INTO events (cluster, uid, count, ts, type, reason, message, namespace, kind, name, object_uid, node, component, host, condition, raw, received)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster, uid, count) DO NOTHING`,
     );
+    const bump = this.#db.prepare(
+      'INSERT INTO rollup (bucket, dim, key, type, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dim, bucket, key, type) DO UPDATE SET n = n + excluded.n',
+    );
     const now = Date.now();
     let inserted = 0;
+    const rollup = new Map<string, [number, string, string, string, number]>();
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       for (const e of events) {
@@ -163,8 +159,17 @@ export class SqliteStore implements EventStore {
           e.raw === null ? null : JSON.stringify(e.raw),
           now,
         );
-        inserted += Number(result.changes);
+        if (Number(result.changes) === 0) continue;
+        inserted++;
+        const bucket = Math.floor(e.timestamp / ROLLUP_MS) * ROLLUP_MS;
+        for (const dim of ROLLUP_DIMS) {
+          const key = `${bucket}\u0000${dim}\u0000${e[dim]}\u0000${e.type}`;
+          const row = rollup.get(key);
+          if (row) row[4]++;
+          else rollup.set(key, [bucket, dim, e[dim], e.type, 1]);
+        }
       }
+      for (const row of rollup.values()) bump.run(...row);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
