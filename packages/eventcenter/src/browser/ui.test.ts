@@ -361,3 +361,58 @@ describe('event center web UI in Chromium, events from the real control plane', 
     assert.deepEqual(offLoopback(requests), []);
   });
 });
+
+describe('event center web UI with token auth', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eventcenter-ui-auth-'));
+  let secured: { program: NodeProgram; url: string };
+  let tab: Page;
+
+  before(async () => {
+    // The file's before() has launched the browser and built the UI.
+    secured = await startCenter({
+      dir,
+      uiDir: await ensureUiBuilt(),
+      args: ['--auth=token'],
+      env: { EVENTCENTER_VIEWER_TOKENS: 'viewer-secret-1', EVENTCENTER_EDITOR_TOKENS: 'editor-secret-2' },
+    });
+    tab = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  });
+  after(async () => {
+    await tab?.close();
+    await secured?.program.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signIn = async (token: string) => {
+    await tab.goto(`${secured.url}/#/rules`);
+    await tab.locator('form[aria-label="token"]').waitFor();
+    assert.match((await tab.locator('[role="alert"]').textContent()) ?? '', /Authorization: Bearer/);
+    await tab.fill('form[aria-label="token"] input[name="token"]', token);
+    await tab.click('form[aria-label="token"] button[type="submit"]');
+    await tab.locator('ul[aria-label="templates"]').waitFor();
+  };
+
+  test('asks for a token; a viewer reads but sees no way to change rules or silences', async () => {
+    await signIn('viewer-secret-1');
+    assert.equal(await tab.locator('.session span').textContent(), 'viewer');
+    assert.equal(await tab.getByText('New rule').count(), 0);
+    assert.equal(await tab.locator('ul[aria-label="templates"] a').count(), 0, 'templates are not links for a viewer');
+    await tab.goto(`${secured.url}/#/silences`);
+    await tab.locator('main >> text=No silences.').waitFor();
+    assert.equal(await tab.locator('form[aria-label="new silence"]').count(), 0);
+    await tab.click('.session button');
+    await tab.locator('form[aria-label="token"]').waitFor();
+  });
+
+  test("an editor gets the forms back; a wrong token is refused with the server's message", async () => {
+    await signIn('editor-secret-2');
+    assert.equal(await tab.locator('.session span').textContent(), 'editor');
+    assert.equal(await tab.getByText('New rule').count(), 1);
+    assert.ok((await tab.locator('ul[aria-label="templates"] a').count()) > 5);
+    await tab.click('.session button');
+    await tab.locator('form[aria-label="token"]').waitFor();
+    await tab.fill('form[aria-label="token"] input[name="token"]', 'not-a-token');
+    await tab.click('form[aria-label="token"] button[type="submit"]');
+    await tab.locator('form[aria-label="token"] >> xpath=..').locator('[role="alert"]', { hasText: 'token not accepted' }).waitFor();
+  });
+});
