@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { type ClusterClient, sharedCluster } from '@ack-npd/testkit';
 import { parseAllDocuments } from 'yaml';
+import { parseSinkSpec } from '../../../packages/eventer/src/config/sink-uri.ts';
+import { manualClock, sinkContext } from '../../../packages/eventer/src/sinks/fixtures/aliyun-sink-events.ts';
+import { sinkFactory } from '../../../packages/eventer/src/sinks/index.ts';
 
 const chart = join(import.meta.dirname, '..');
 
@@ -75,6 +78,22 @@ describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', 
       '--sink=honeycomb:?dataset=k8s-events',
       '--sink=riemann:tcp://riemann.monitoring:5555?ttl=60&batchsize=1000&tags=k8s&tags=prod',
     ]);
+    // The eventer takes every rendered URI, with the Secrets' values in its environment.
+    const eventerEnv = {
+      WECHAT_CORP_SECRET: 'CORP-SECRET-1',
+      WECOM_KEY: 'ROBOT-KEY-2',
+      LARK_WEBHOOK_URL: SECRETS['eventer.sinks.lark.webhookUrl'],
+      LARK_SECRET: 'LARK-SIGN-4',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X',
+      TEAMS_WEBHOOK_URL: SECRETS['eventer.sinks.teams.webhookUrl'],
+      HONEYCOMB_WRITEKEY: 'HNY-KEY-6',
+    };
+    for (const arg of sinks) {
+      const spec = parseSinkSpec(arg.slice('--sink='.length), { env: eventerEnv });
+      const sink = await sinkFactory(spec)(spec, sinkContext(manualClock(0), eventerEnv));
+      assert.equal(sink.name, spec.key);
+      await sink.close();
+    }
     const env = new Map(container.env.map((e) => [e.name, e.valueFrom?.secretKeyRef]));
     assert.deepEqual(env.get('WECHAT_CORP_SECRET'), { name: 'anpd-ack-node-problem-detector-eventer-wechat', key: 'corp-secret' });
     assert.deepEqual(env.get('SLACK_WEBHOOK_URL'), { name: 'my-slack', key: 'url' });

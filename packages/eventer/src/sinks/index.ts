@@ -18,9 +18,15 @@ export const sinkFactories = {
   sls: lazy(async () => (await import('./sls/index.ts')).createSlsSink),
   eventbridge: lazy(async () => (await import('./eventbridge.ts')).createEventBridgeSink),
   eventcenter: lazy(async () => (await import('./eventcenter.ts')).createEventCenterSink),
+  wechat: lazy(async () => (await import('./wechat.ts')).createWeChatSink),
+  wecom: lazy(async () => (await import('./wecom.ts')).createWeComRobotSink),
+  lark: lazy(async () => (await import('./lark.ts')).createLarkSink),
+  feishu: lazy(async () => (await import('./lark.ts')).createLarkSink),
+  slack: lazy(async () => (await import('./slack.ts')).createSlackSink),
+  teams: lazy(async () => (await import('./teams.ts')).createTeamsSink),
+  honeycomb: lazy(async () => (await import('./honeycomb.ts')).createHoneycombSink),
+  riemann: lazy(async () => (await import('./riemann/index.ts')).createRiemannSink),
 } satisfies Record<string, SinkFactory>;
-
-export type SinkKey = keyof typeof sinkFactories;
 
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
   const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];

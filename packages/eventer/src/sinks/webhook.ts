@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@ack-npd/core';
+import { ConfigError, parseGoBool } from '@ack-npd/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request } from 'undici';
 import { KubeApiError, SinkError } from '../errors.ts';
@@ -114,7 +114,8 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
 export async function createWebhookSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
   const config = await parseWebhookSpec(spec, context.kubeConfig);
   const q = spec.query;
-  const insecure = q.get('insecure') === 'true';
+  const insecure = q.has('insecure') ? parseGoBool(q.get('insecure') ?? '') : false;
+  if (insecure === undefined) throw configError(spec, 'insecure', `"${q.get('insecure')}" is not a boolean: must be true or false`);
   const caPath = q.get('ca');
   let ca: string | undefined;
   if (caPath) {

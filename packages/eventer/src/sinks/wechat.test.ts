@@ -150,7 +150,7 @@ describe('wechat sink end to end', { timeout: 240_000 }, () => {
     await eventer.stop('SIGTERM');
   });
 
-  test('events from the real control plane arrive, one token, across a WeCom restart', async () => {
+  test('events from the real control plane arrive; one token, refreshed when WeCom expires it; across a WeCom restart', async () => {
     const issued = server.tokensIssued;
     const { namespace, eventer } = await e2e.start(
       'wechat',
@@ -161,7 +161,10 @@ describe('wechat sink end to end', { timeout: 240_000 }, () => {
     const arrived = (message: string) => contents().some((c) => c.endsWith(`Message:${message}`));
     await e2e.createEvents(namespace, 0, 10);
     await waitFor('the first events', () => eventMessages(0, 10).every(arrived), { timeoutMs: 60_000 });
+    assert.equal(server.tokensIssued - issued, 1, 'one access token for the first ten');
     await server.restart(1500);
+    server.expireTokens(); // WeCom expired it while it was away: the next send gets 42001
+    const refusals = server.refusals.length;
     await e2e.createEvents(namespace, 10, 20);
     await waitFor('every event after the restart', () => eventMessages(0, 20).every(arrived), {
       timeoutMs: 90_000,
@@ -173,7 +176,11 @@ describe('wechat sink end to end', { timeout: 240_000 }, () => {
     const mine = contents().filter((c) => c.startsWith('e2e\nLevel:'));
     assert.equal(mine.length, 20, 'nothing lost, nothing sent twice');
     assert.ok(mine.some((c) => c.includes('Level:Warning') && c.includes('Kind:Pod') && c.includes(`Namespace:${namespace}`)));
-    assert.equal(server.tokensIssued - issued, 1, 'one access token for the whole run');
+    assert.equal(server.tokensIssued - issued, 2, 'one refresh after 42001, not a token per event');
+    assert.deepEqual(
+      server.refusals.slice(refusals).map((r) => r.errcode),
+      [42001],
+    );
     await eventer.stop('SIGTERM');
   });
 });
