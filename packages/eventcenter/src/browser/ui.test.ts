@@ -383,13 +383,20 @@ describe('event center web UI with token auth', { timeout: 120_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const submitToken = async (token: string) => {
+    await tab.fill('form[aria-label="token"] input[name="token"]', token);
+    await tab.click('form[aria-label="token"] button[type="submit"]');
+  };
   const signIn = async (token: string) => {
     await tab.goto(`${secured.url}/#/rules`);
     await tab.locator('form[aria-label="token"]').waitFor();
     assert.match((await tab.locator('[role="alert"]').textContent()) ?? '', /Authorization: Bearer/);
-    await tab.fill('form[aria-label="token"] input[name="token"]', token);
-    await tab.click('form[aria-label="token"] button[type="submit"]');
+    await submitToken(token);
     await tab.locator('ul[aria-label="templates"]').waitFor();
+  };
+  const signOut = async () => {
+    await tab.click('.session button');
+    await tab.locator('form[aria-label="token"]').waitFor();
   };
 
   test('asks for a token; a viewer reads but sees no way to change rules or silences', async () => {
@@ -400,8 +407,7 @@ describe('event center web UI with token auth', { timeout: 120_000 }, () => {
     await tab.goto(`${secured.url}/#/silences`);
     await tab.locator('main >> text=No silences.').waitFor();
     assert.equal(await tab.locator('form[aria-label="new silence"]').count(), 0);
-    await tab.click('.session button');
-    await tab.locator('form[aria-label="token"]').waitFor();
+    await signOut();
   });
 
   test("an editor gets the forms back; a wrong token is refused with the server's message", async () => {
@@ -409,10 +415,8 @@ describe('event center web UI with token auth', { timeout: 120_000 }, () => {
     assert.equal(await tab.locator('.session span').textContent(), 'editor');
     assert.equal(await tab.getByText('New rule').count(), 1);
     assert.ok((await tab.locator('ul[aria-label="templates"] a').count()) > 5);
-    await tab.click('.session button');
-    await tab.locator('form[aria-label="token"]').waitFor();
-    await tab.fill('form[aria-label="token"] input[name="token"]', 'not-a-token');
-    await tab.click('form[aria-label="token"] button[type="submit"]');
+    await signOut();
+    await submitToken('not-a-token');
     await tab.locator('form[aria-label="token"] >> xpath=..').locator('[role="alert"]', { hasText: 'token not accepted' }).waitFor();
   });
 });
