@@ -149,6 +149,13 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await page.locator('table[aria-label="top nodes"]').waitFor();
     assert.ok((await texts('table[aria-label="top nodes"] td.label')).includes(node), 'the npd node among the nodes with warnings');
     await shot('overview');
+
+    // A bar is a link to the search over its bucket.
+    await page.locator('svg[aria-label="events over time"] a[href] rect.bar.Warning').first().click();
+    await page.waitForURL(/#\/search\?from=[^&]+&to=/);
+    await settled();
+    assert.equal(await page.inputValue('select[aria-label="time range"]'), 'custom');
+    assert.ok((await page.locator('table.events tbody tr').count()) > 0, 'the bucket has events');
   });
 
   test('search: filters and free text narrow the list, the URL keeps them, the detail shows the raw event', async () => {
