@@ -121,13 +121,18 @@ async function bench(backend: string): Promise<string[]> {
           if (batch.length === BATCH) break;
         }
         if (batch.length === 0) return;
-        const response = await fetch(`${url}/api/v1/ingest`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ events: batch }),
-        });
-        if (response.status !== 200) throw new Error(`ingest → ${response.status} ${await response.text()}`);
-        await response.arrayBuffer();
+        const body = JSON.stringify({ events: batch });
+        // A reset connection is retried as the eventer's sink would: ingest is idempotent.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const response = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+            if (response.status !== 200) throw new Error(`ingest → ${response.status} ${await response.text()}`);
+            await response.arrayBuffer();
+            break;
+          } catch (error) {
+            if (attempt >= 5) throw error;
+          }
+        }
         sent += batch.length;
         if (sent % 100_000 === 0) process.stderr.write(`${backend}: ${sent} events\n`);
       }
