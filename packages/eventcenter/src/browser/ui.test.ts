@@ -14,7 +14,7 @@ import { type ClusterClient, type RunningPeer, sharedCluster, startPeer, waitFor
 import { type Browser, launchChromium, offLoopback, type Page, recordRequests } from '@ack-npd/testkit/browser';
 import type { V1Pod } from '@kubernetes/client-node';
 import { type NodeProgram, NpdAgent, startCenter, startEventer } from './programs.ts';
-import { evictedPod, kubeletEvent, oomVictim, unpullableDeployment, unschedulablePod } from './scenario.ts';
+import { EVICT_TAINT, evictedPod, kubeletEvent, oomVictim, unpullableDeployment, unschedulablePod } from './scenario.ts';
 import { ensureUiBuilt } from './ui-dist.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'eventcenter-ui-'));
@@ -133,7 +133,7 @@ after(async () => {
   await center?.program.stop();
   await hook?.close();
   // The eviction taint would evict other tests' pods placed on this node later.
-  if (node) await cluster.kubectl(['taint', 'node', node, 'ecui.example/evict-']).catch(() => undefined);
+  if (node) await cluster.kubectl(['taint', 'node', node, `${EVICT_TAINT.key}-`]).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 });
 
