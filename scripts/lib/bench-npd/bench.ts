@@ -113,7 +113,8 @@ interface Figures {
 }
 
 function figures(agent: Agent): Figures {
-  const warm = agent.samples.filter((s) => s.at >= WARMUP_S);
+  const lastAt = agent.samples.at(-1)?.at ?? 0;
+  const warm = agent.samples.filter((s) => s.at >= Math.min(WARMUP_S, lastAt / 4));
   const first = warm[0];
   const last = warm.at(-1);
   if (!first || !last || last === first) throw new Error(`${agent.name}: too few samples`);
