@@ -19,6 +19,7 @@ export const PROGRAMS = {
   npd: 'packages/npd/src/main.ts',
   'log-counter': 'packages/npd/src/log-counter.ts',
   eventer: 'packages/eventer/src/main.ts',
+  eventcenter: 'packages/eventcenter/src/main.ts',
 } as const;
 export type Program = keyof typeof PROGRAMS;
 
@@ -45,6 +46,8 @@ export async function bundle(programs: readonly Program[], out: string): Promise
       keepNames: true,
       legalComments: 'external',
       logLevel: 'warning',
+      // pg loads its optional native binding only when asked to; the image never asks.
+      external: ['pg-native'],
     });
     const launcher = join(out, `${program}.mjs`);
     await writeFile(launcher, launcherSource(program), { mode: 0o755 });

@@ -1,7 +1,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import type * as zc from 'zod/v4/core';
-import { parseDuration } from './duration.ts';
+import { goDurationError, parseDuration } from './duration.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 
 // zod's mini build: the schemas here are plain functions, tree-shaken in a bundle (the classic
@@ -29,10 +29,21 @@ const parsedString = <T>(parse: (text: string) => T | undefined, message: (text:
   );
 
 /** zod type for a Go-style duration string ("30s", "5m"), parsed to milliseconds. */
+/** zod type for a Go duration string ("30s", "5m", ".5s"), parsed to milliseconds; negative ones are refused. */
 export const durationMs = parsedString(
-  parseDuration,
-  (text) => `"${text}" is not a duration; use a number with a unit, e.g. "30s", "5m", "1h"`,
+  (text) => {
+    const ms = parseDuration(text);
+    return ms === undefined || ms < 0 ? undefined : ms;
+  },
+  (text) => durationProblem(text),
 );
+
+/** Why a flag or config value is not a usable (non-negative) duration, naming Go's reason. */
+export function durationProblem(text: string): string {
+  const why = goDurationError(text.trim());
+  const example = 'use a number with a unit, e.g. "30s", "5m", "1h30m", "500ms"';
+  return why ? `"${text}" is not a duration (${why}); ${example}` : `"${text}" is negative; ${example}`;
+}
 
 /** zod type for a string that must compile as a JavaScript regular expression. */
 export const regexString = parsedString(

@@ -6,5 +6,6 @@ export * from './clock.ts';
 export * from './config.ts';
 export * from './duration.ts';
 export * from './errors.ts';
+export * from './flags.ts';
 export * from './http.ts';
 export * from './log.ts';

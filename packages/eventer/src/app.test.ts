@@ -41,7 +41,7 @@ test('ships to every sink, exports the metrics, is ready while watching, and res
   const output = new PassThrough();
   let logged = '';
   output.on('data', (chunk) => (logged += chunk));
-  const config = buildConfig({ sink: ['log', 'webhook:http://unused/x'], frequency: '50ms', 'spool-dir': dir }, {}, 'h');
+  const config = buildConfig({ sink: ['log', 'webhook:http://unused/x'], frequency: 50, 'spool-dir': dir }, {}, 'h');
   const logSpec = config.sinks[0]?.spec;
   assert.ok(logSpec);
   const memory = new MemorySink('webhook');

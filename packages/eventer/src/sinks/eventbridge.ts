@@ -6,9 +6,9 @@ import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../typ
 import { chunkBySize } from './chunk.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
 import { postForText } from './post.ts';
-import { requireCredentials } from './sls-credentials.ts';
-import { formatTime, goEventJson } from './sls-event-json.ts';
-import { httpDate } from './sls-signature.ts';
+import { requireCredentials } from './sls/credentials.ts';
+import { formatTime, goEventJson } from './sls/event-json.ts';
+import { httpDate } from './sls/signature.ts';
 
 /**
  * Alibaba Cloud EventBridge, as kube-eventer's `eventbridge` sink:

@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, deepFreeze, durationMs, zodIssues } from '@ack-npd/core';
+import { ConfigError, type ConfigIssue, deepFreeze, durationMs, parseGoBool, zodIssues } from '@ack-npd/core';
 import * as z from 'zod/mini';
 import { defaultNodePaths } from './common.ts';
 import { createConntrackCheck } from './conntrack.ts';
@@ -63,13 +63,17 @@ const splitComma = (value: unknown): unknown =>
     : value;
 const list = (element: z.ZodMiniType<string, string>) => z.pipe(z.transform(splitComma), z.array(element));
 const intList = z.pipe(z.transform(splitComma), z.array(z.pipe(z.coerce.number(), z.int().check(z.nonnegative()))));
-const bool = z.union([
-  z.boolean(),
+/** A boolean, or a string in any spelling Go's strconv.ParseBool takes (`true`, `1`, `f`, ...). */
+const bool = (name: string) =>
   z.pipe(
-    z.enum(['true', 'false']),
-    z.transform((v: 'true' | 'false') => v === 'true'),
-  ),
-]);
+    z.union([z.boolean(), z.string()]),
+    z.transform((value: boolean | string, ctx) => {
+      const parsed = typeof value === 'boolean' ? value : parseGoBool(value);
+      if (parsed !== undefined) return parsed;
+      ctx.issues.push({ code: 'custom', message: `${name} must be true or false, got ${JSON.stringify(value)}`, input: value });
+      return z.NEVER;
+    }),
+  );
 const absolutePath = z.string().check(z.regex(/^\//, 'must be an absolute host path'));
 
 const intervalKeys = Object.fromEntries(
@@ -94,7 +98,7 @@ const settingsSchema = z.object({
   ps_hang_consecutive_checks: count(3),
   zombie_threshold: count(100),
   zombie_consecutive_checks: count(3),
-  ntp_check_sync: z._default(bool, true),
+  ntp_check_sync: z._default(bool('ntp_check_sync'), true),
   csi_plugin_dir: z._default(absolutePath, '/var/lib/kubelet/plugins'),
   csi_mounts_file: z.optional(absolutePath),
   csi_hang_timeout: z.prefault(duration, '5s'),
