@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseDuration } from '../../../packages/core/src/duration.ts';
 import { NPD_CLUSTER_ROLE } from '../../../packages/npd/src/rbac.ts';
 import { sharedCluster } from '../../../packages/testkit/src/shared.ts';
+import { measureDependencies } from './deps.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
 const upstreamDir = args.get('upstream') ?? '';
@@ -257,6 +258,9 @@ for (const [node, who] of [
   if (!conditions.some((c) => c.type === 'KernelDeadlock')) throw new Error(`${who} wrote no KernelDeadlock condition on ${node}`);
 }
 
+log('what each dependency costs in RSS');
+const dependencies = await measureDependencies();
+
 // ---- the table -------------------------------------------------------------------------------
 const mib = (n: number) => `${n.toFixed(1)} MiB`;
 const pct = (rate: number) => `${(rate * 100).toFixed(3)} %`;
@@ -302,6 +306,12 @@ const text = [
   '',
   `First condition: ours ${firstOurs.map((n) => n.toFixed(0)).join(', ')} ms; upstream ${firstUpstream.map((n) => n.toFixed(0)).join(', ')} ms (from spawn to the first condition line: our stdout, NPD's "New status generated" log).`,
   `At the 2 s interval: ours ${pct(oursFast.cpuRate)}, upstream ${pct(upstreamFast.cpuRate)} of a core.`,
+  '',
+  '### What each dependency costs in RSS',
+  '',
+  "Each measured as the agent runs it: a tiny program using the library as we do, bundled by esbuild, run with the chart's NODE_OPTIONS; VmRSS after 2 s, median of 3 (`scripts/lib/bench-npd/deps.ts`).",
+  '',
+  dependencies,
   '<!-- bench-npd:end -->',
 ].join('\n');
 process.stdout.write(`${text}\n`);
