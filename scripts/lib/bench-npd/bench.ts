@@ -186,15 +186,19 @@ async function ours(intervalS: number, extra: readonly string[], env: NodeJS.Pro
   );
 }
 
-/** Milliseconds from spawn to the first line that reports a condition. */
-async function firstCondition(make: () => Promise<Agent>, pattern: RegExp): Promise<number> {
+/**
+ * Milliseconds from spawn to the first line that reports a condition, and the CPU time the process
+ * had used by then (independent of how loaded the shared machine is).
+ */
+async function firstCondition(make: () => Promise<Agent>, pattern: RegExp): Promise<{ wall: number; cpu: number }> {
   const agent = await make();
-  const at = await new Promise<number>((resolve, reject) => {
+  const at = await new Promise<{ wall: number; cpu: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${agent.name}: no condition within 20s:\n${agent.output.slice(-2000)}`)), 20_000);
     const onData = () => {
       if (pattern.test(agent.output)) {
         clearTimeout(timer);
-        resolve(performance.now() - agent.started);
+        const wall = performance.now() - agent.started;
+        resolve({ wall, cpu: (sample(agent.child.pid ?? 0, 0)?.cpu ?? Number.NaN) * 1000 });
       }
     };
     agent.child.stdout?.on('data', onData);
@@ -212,8 +216,8 @@ const standalone = ['--enable-k8s-exporter=false'];
 
 log('start to first condition (5 runs each, one at a time, compile cache warm)');
 await firstCondition(() => ours(30, standalone), /"kind":"condition"/); // fills the compile cache
-const firstOurs: number[] = [];
-const firstUpstream: number[] = [];
+const firstOurs: { wall: number; cpu: number }[] = [];
+const firstUpstream: { wall: number; cpu: number }[] = [];
 for (let i = 0; i < 5; i++) {
   firstOurs.push(await firstCondition(() => ours(30, standalone), /"kind":"condition"/));
   firstUpstream.push(await firstCondition(() => upstream(30, standalone), /New status generated|Initialize condition generated/));
@@ -285,7 +289,18 @@ const rows: [string, string, string, string][] = [
     ms(perCycle(oursFast, oursStandalone)),
     '≤ 7 ms',
   ],
-  ['start to first condition (median of 5)', ms(median(firstUpstream)), ms(median(firstOurs)), '≤ 100 ms'],
+  [
+    'start to first condition, wall clock (median of 5)',
+    ms(median(firstUpstream.map((f) => f.wall))),
+    ms(median(firstOurs.map((f) => f.wall))),
+    '≤ 100 ms',
+  ],
+  [
+    'CPU time used by the first condition (median of 5)',
+    ms(median(firstUpstream.map((f) => f.cpu))),
+    ms(median(firstOurs.map((f) => f.cpu))),
+    '',
+  ],
 ];
 const kernel = release();
 const table = ['| | upstream NPD v0.8.20 | ours | target |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -304,7 +319,7 @@ const text = [
   '',
   table,
   '',
-  `First condition: ours ${firstOurs.map((n) => n.toFixed(0)).join(', ')} ms; upstream ${firstUpstream.map((n) => n.toFixed(0)).join(', ')} ms (from spawn to the first condition line: our stdout, NPD's "New status generated" log).`,
+  `First condition (wall / CPU): ours ${firstOurs.map((f) => `${f.wall.toFixed(0)}/${f.cpu.toFixed(0)}`).join(', ')} ms; upstream ${firstUpstream.map((f) => `${f.wall.toFixed(0)}/${f.cpu.toFixed(0)}`).join(', ')} ms (from spawn to the first condition line: our stdout, NPD's "New status generated" log; CPU from /proc/<pid>/stat at that moment, 10 ms ticks).`,
   `At the 2 s interval: ours ${pct(oursFast.cpuRate)}, upstream ${pct(upstreamFast.cpuRate)} of a core.`,
   '',
   '### What each dependency costs in RSS',
