@@ -170,12 +170,11 @@ describe('chart ack-node-problem-detector', () => {
   });
 
   it('gives the agent the measured memory settings: NODE_OPTIONS from npd.nodeOptions, requests/limits from the benchmarks', async () => {
-    const agent = async (args: readonly string[]) =>
-      (
-        (await manifests(args)).find((doc) => doc.kind === 'DaemonSet')?.spec as {
-          template: { spec: { containers: { env: { name: string; value?: string }[]; resources: unknown }[] } };
-        }
-      ).template.spec.containers[0];
+    type AgentSpec = { template: { spec: { containers: { env: { name: string; value?: string }[]; resources: unknown }[] } } };
+    const agent = async (args: readonly string[]) => {
+      const spec = (await manifests(args)).find((doc) => doc.kind === 'DaemonSet')?.spec as AgentSpec | undefined;
+      return spec?.template.spec.containers[0];
+    };
     const defaults = await agent([]);
     assert.equal(defaults?.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-semi-space-size=1');
     assert.deepEqual(defaults?.resources, { requests: { cpu: '10m', memory: '80Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
