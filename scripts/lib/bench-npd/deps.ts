@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { BUNDLE_OPTIONS } from '../../bundle.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const core = join(repo, 'packages', 'core', 'src');
@@ -66,8 +67,6 @@ export const PROGRAMS: readonly [string, string][] = [
   ],
 ];
 
-const BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
 async function rssOf(source: string, index: number): Promise<number> {
   const entry = join(work, `p${index}.ts`);
   const outfile = join(work, `p${index}.mjs`);
@@ -75,14 +74,7 @@ async function rssOf(source: string, index: number): Promise<number> {
   await build({
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    conditions: ['development'],
-    banner: { js: BANNER },
-    minify: true,
-    keepNames: true,
+    ...BUNDLE_OPTIONS,
     logLevel: 'error',
     nodePaths: [
       join(repo, 'packages', 'eventer', 'node_modules'),
