@@ -169,6 +169,19 @@ describe('chart ack-node-problem-detector', () => {
     }
   });
 
+  it('gives the agent the measured memory settings: NODE_OPTIONS from npd.nodeOptions, requests/limits from the benchmarks', async () => {
+    type AgentSpec = { template: { spec: { containers: { env: { name: string; value?: string }[]; resources: unknown }[] } } };
+    const agent = async (args: readonly string[]) => {
+      const spec = (await manifests(args)).find((doc) => doc.kind === 'DaemonSet')?.spec as AgentSpec | undefined;
+      return spec?.template.spec.containers[0];
+    };
+    const defaults = await agent([]);
+    assert.equal(defaults?.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-semi-space-size=1');
+    assert.deepEqual(defaults?.resources, { requests: { cpu: '10m', memory: '80Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    const none = await agent(['--set', 'npd.nodeOptions=']);
+    assert.ok(!none?.env.some((e) => e.name === 'NODE_OPTIONS'));
+  });
+
   it('listens on loopback only, and the probes still reach /healthz with and without hostNetwork', async () => {
     // Without hostNetwork the kubelet cannot reach the pod's loopback: the probe runs in the container.
     const healthz = createServer((request, response) => response.writeHead(request.url === '/healthz' ? 200 : 404).end());
