@@ -17,6 +17,7 @@ export const sinkFactories = {
   dingtalk: lazy(async () => (await import('./dingtalk/index.ts')).createDingTalkSink),
   sls: lazy(async () => (await import('./sls/index.ts')).createSlsSink),
   eventbridge: lazy(async () => (await import('./eventbridge.ts')).createEventBridgeSink),
+  mysql: lazy(async () => (await import('./mysql.ts')).createMysqlSink),
 } satisfies Record<string, SinkFactory>;
 
 export type SinkKey = keyof typeof sinkFactories;
