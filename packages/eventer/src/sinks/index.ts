@@ -18,6 +18,7 @@ export const sinkFactories = {
   sls: lazy(async () => (await import('./sls/index.ts')).createSlsSink),
   eventbridge: lazy(async () => (await import('./eventbridge.ts')).createEventBridgeSink),
   mysql: lazy(async () => (await import('./mysql.ts')).createMysqlSink),
+  influxdb: lazy(async () => (await import('./influxdb.ts')).createInfluxdbSink),
 } satisfies Record<string, SinkFactory>;
 
 export type SinkKey = keyof typeof sinkFactories;

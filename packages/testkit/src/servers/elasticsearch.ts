@@ -1,7 +1,7 @@
 import { chown, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../ports.ts';
-import { fetchPeer, httpUp } from './run.ts';
+import { fetchPeer, httpUp, run } from './run.ts';
 import type { ServerDefinition } from './server.ts';
 
 export type SearchFlavour = 'elasticsearch' | 'opensearch';
@@ -19,9 +19,12 @@ export function searchServer(flavour: SearchFlavour, version: string): ServerDef
     version,
     startTimeoutMs: 240_000,
     async prepare(workDir, port) {
-      home = await fetchPeer(flavour, version);
+      const cached = await fetchPeer(flavour, version);
+      // The unprivileged user cannot traverse root's home: link the distribution into the work dir.
+      home = join(workDir, 'home');
+      await run('cp', ['-al', cached, home]).catch(() => run('cp', ['-a', cached, home]));
       const config = join(workDir, 'config');
-      await cp(join(home, 'config'), config, { recursive: true });
+      await cp(join(cached, 'config'), config, { recursive: true });
       for (const dir of ['data', 'logs', 'tmp']) await mkdir(join(workDir, dir), { recursive: true });
       const lines = [
         'cluster.name: ack-npd-test',
@@ -40,7 +43,8 @@ export function searchServer(flavour: SearchFlavour, version: string): ServerDef
         if (version.startsWith('8.')) lines.push('ingest.geoip.downloader.enabled: false');
       }
       await writeFile(join(config, `${flavour}.yml`), `${lines.join('\n')}\n`);
-      if (process.getuid?.() === 0) await chownTree(workDir, 65534, 65534);
+      if (process.getuid?.() === 0) for (const dir of ['config', 'data', 'logs', 'tmp']) await chownTree(join(workDir, dir), 65534, 65534);
+      await chown(workDir, 65534, 65534).catch(() => undefined);
     },
     command(workDir) {
       const vars = [
