@@ -69,6 +69,7 @@ case "$peer" in
       "$GO" install -trimpath -ldflags=-s "github.com/FerretDB/FerretDB/cmd/ferretdb@$version"
     ;;
 esac
+chmod 755 "$TMP"   # mktemp -d is 0700; the ES/OpenSearch user must read it
 touch "$TMP/.complete"
 rm -rf "$DEST"
 mv "$TMP" "$DEST"

@@ -19,6 +19,7 @@ export const sinkFactories = {
   eventbridge: lazy(async () => (await import('./eventbridge.ts')).createEventBridgeSink),
   mysql: lazy(async () => (await import('./mysql.ts')).createMysqlSink),
   influxdb: lazy(async () => (await import('./influxdb.ts')).createInfluxdbSink),
+  elasticsearch: lazy(async () => (await import('./elasticsearch.ts')).createElasticsearchSink),
 } satisfies Record<string, SinkFactory>;
 
 export type SinkKey = keyof typeof sinkFactories;

@@ -19,6 +19,8 @@ export interface PostOptions {
   readonly describe: (error: Error) => { readonly message: string; readonly cause?: unknown };
   /** A connection pool of the sink's own (TLS options), else undici's global one. */
   readonly dispatcher?: Dispatcher;
+  /** POST unless told otherwise (PUT for Elasticsearch index creation). */
+  readonly method?: 'POST' | 'PUT';
 }
 
 /**
@@ -28,7 +30,7 @@ export interface PostOptions {
 export async function postForText(url: string, options: PostOptions): Promise<PostReply> {
   try {
     const response = await request(url, {
-      method: 'POST',
+      method: options.method ?? 'POST',
       headers: options.headers,
       body: options.body,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),

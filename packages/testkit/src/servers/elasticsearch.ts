@@ -1,5 +1,5 @@
-import { chown, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { freePort } from '../ports.ts';
 import { fetchPeer, httpUp, run } from './run.ts';
 import type { ServerDefinition } from './server.ts';
@@ -23,8 +23,13 @@ export function searchServer(flavour: SearchFlavour, version: string): ServerDef
       // The unprivileged user cannot traverse root's home: link the distribution into the work dir.
       home = join(workDir, 'home');
       await run('cp', ['-al', cached, home]).catch(() => run('cp', ['-a', cached, home]));
+      await chmod(home, 0o755);
       const config = join(workDir, 'config');
       await cp(join(cached, 'config'), config, { recursive: true });
+      // GC logs and heap dumps go to paths relative to the distribution: off in tests.
+      const jvmOptions = join(config, 'jvm.options');
+      const kept = (await readFile(jvmOptions, 'utf8')).split('\n').filter((line) => !/Xlog|HeapDump|ErrorFile/.test(line));
+      await writeFile(jvmOptions, kept.join('\n'));
       for (const dir of ['data', 'logs', 'tmp']) await mkdir(join(workDir, dir), { recursive: true });
       const lines = [
         'cluster.name: ack-npd-test',
@@ -38,20 +43,18 @@ export function searchServer(flavour: SearchFlavour, version: string): ServerDef
         'action.destructive_requires_name: false',
         'cluster.routing.allocation.disk.threshold_enabled: false',
       ];
-      if (flavour === 'elasticsearch') {
-        lines.push('xpack.security.enabled: false', 'xpack.ml.enabled: false');
-        if (version.startsWith('8.')) lines.push('ingest.geoip.downloader.enabled: false');
-      }
+      // The integ-test zips carry x-pack-security (on by default in 8.x) and little else.
+      if (flavour === 'elasticsearch') lines.push('xpack.security.enabled: false');
       await writeFile(join(config, `${flavour}.yml`), `${lines.join('\n')}\n`);
       if (process.getuid?.() === 0) for (const dir of ['config', 'data', 'logs', 'tmp']) await chownTree(join(workDir, dir), 65534, 65534);
       await chown(workDir, 65534, 65534).catch(() => undefined);
+      await chmod(dirname(workDir), 0o755); // a temp parent may be 0700
     },
     command(workDir) {
       const vars = [
         `${env}_PATH_CONF=${join(workDir, 'config')}`,
-        `${env}_JAVA_OPTS=-Xms256m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1`,
+        `${env}_JAVA_OPTS=-Xms256m -Xmx384m -XX:TieredStopAtLevel=1`,
         `${env}_TMPDIR=${join(workDir, 'tmp')}`,
-        `JAVA_HOME=${process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64'}`,
         `${env}_JAVA_HOME=${process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64'}`,
       ];
       const bin = join(home, 'bin', flavour);

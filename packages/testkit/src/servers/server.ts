@@ -75,11 +75,16 @@ export class RealServer {
       groups: this.#groups,
     });
     this.#component = component;
-    await waitFor(`${this.#definition.kind} on 127.0.0.1:${this.info.port}`, () => this.#definition.ready(this.info.port), {
-      timeoutMs: this.#definition.startTimeoutMs,
-      intervalMs: 500,
-      describe: () => (component.running ? component.tail() : `exited:\n${component.tail()}`),
-    });
+    let exited = false;
+    await waitFor(
+      `${this.#definition.kind} on 127.0.0.1:${this.info.port}`,
+      async () => {
+        exited = !component.running;
+        return exited || (await this.#definition.ready(this.info.port));
+      },
+      { timeoutMs: this.#definition.startTimeoutMs, intervalMs: 500, describe: () => component.tail() },
+    );
+    if (exited) throw new Error(`${this.#definition.kind} exited while starting:\n${component.tail()}`);
   }
 
   async stop(): Promise<void> {
