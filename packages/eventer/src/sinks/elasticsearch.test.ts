@@ -134,7 +134,7 @@ for (const flavour of flavours) {
       const found = await hits(`${index}-events`, { match_all: {} });
       assert.equal(found.length, 120);
       assert.ok(found.some((hit) => hit._id === 'es-7-3'));
-      assert.equal((found[0]?._source.EventTags as Record<string, string>).cluster_name, 'unit');
+      assert.equal((found[0]?._source.EventTags as Record<string, string> | undefined)?.cluster_name, 'unit');
       await sink.close();
 
       const piped = await createElasticsearchSink(
