@@ -20,6 +20,7 @@ export const sinkFactories = {
   mysql: lazy(async () => (await import('./mysql.ts')).createMysqlSink),
   influxdb: lazy(async () => (await import('./influxdb.ts')).createInfluxdbSink),
   elasticsearch: lazy(async () => (await import('./elasticsearch.ts')).createElasticsearchSink),
+  mongo: lazy(async () => (await import('./mongo.ts')).createMongoSink),
 } satisfies Record<string, SinkFactory>;
 
 export type SinkKey = keyof typeof sinkFactories;

@@ -23,8 +23,8 @@ export function ferretdbServer(): ServerDefinition {
         `--listen-addr=127.0.0.1:${port}`,
         `--state-dir=${join(workDir, 'state')}`,
         '--telemetry=disable',
-        '--debug-addr=-',
-        '--log-level=warn',
+        '--debug-addr=127.0.0.1:0',
+        '--log-level=WARN',
       ],
     }),
     // The MongoDB protocol has the client speak first; a TCP accept is as much as a socket tells.
