@@ -21,6 +21,7 @@ export const sinkFactories = {
   influxdb: lazy(async () => (await import('./influxdb.ts')).createInfluxdbSink),
   elasticsearch: lazy(async () => (await import('./elasticsearch.ts')).createElasticsearchSink),
   mongo: lazy(async () => (await import('./mongo.ts')).createMongoSink),
+  kafka: lazy(async () => (await import('./kafka.ts')).createKafkaSink),
 } satisfies Record<string, SinkFactory>;
 
 export type SinkKey = keyof typeof sinkFactories;
