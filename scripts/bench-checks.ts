@@ -11,8 +11,8 @@ import type { ProbeCheck } from '../packages/npd/src/checks/probe.ts';
 
 // RSS of a bare Node process running this (TypeScript) file, before the agent's modules load.
 const rssBare = process.memoryUsage().rss;
-const { createLogger } = await import('../packages/core/src/index.ts');
-// ...after @ack-npd/core (pino, prom-client, @kubernetes/client-node), which every agent loads anyway.
+const { createLogger } = await import('../packages/core/src/logger.ts');
+// ...after core's logger (pino), which every agent loads anyway.
 const rssCore = process.memoryUsage().rss;
 const { checkNames, createChecks, parseCheckSettings } = await import('../packages/npd/src/checks/index.ts');
 const { forgetProcessScan } = await import('../packages/npd/src/checks/common.ts');
@@ -83,7 +83,7 @@ const report = [
   '',
   `- CPU per full cycle (user + system, all ${checks.length} checks): **${ms(avg(cycleCpu))} ms** average, ${ms(Math.max(...cycleCpu))} ms worst`,
   `- RSS of the whole Node process: ${mib(rssBare)} MiB bare, ${mib(rssCore)} MiB with @ack-npd/core loaded, ${mib(rssLoaded)} MiB with the checks loaded, ${mib(rssBefore)} MiB after the warm-up cycle, ${mib(peakRss)} MiB peak over the cycles`,
-  `- So the checks cost ${mib(rssLoaded - rssCore)} MiB of code, and RSS rose another ${mib(peakRss - rssLoaded)} MiB over the cycles (garbage not yet collected; no state grows per cycle); most of the process is Node itself and @ack-npd/core (@kubernetes/client-node alone is most of the ${mib(rssCore - rssBare)} MiB)`,
+  `- So the checks cost ${mib(rssLoaded - rssCore)} MiB of code, and RSS rose another ${mib(peakRss - rssLoaded)} MiB over the cycles (garbage not yet collected; no state grows per cycle); most of the process is Node itself`,
   `- One /proc scan per cycle (shared by ntp_check, irqbalance_check, ps_hang_check, zombie_check; it is charged to the first of them, ntp_check)`,
   '',
   '| check | CPU ms / run | wall ms / run |',

@@ -13,6 +13,7 @@ describe('built programs', () => {
   for (const [program, flag] of [
     ['npd', '--alibaba-cloud-plugins'],
     ['eventer', '--healthz-port'],
+    ['eventcenter', '--store'],
   ] as const) {
     it(`${program}: dist/main.js runs without TypeScript sources`, async () => {
       const main = join(root, 'packages', program, 'dist', 'main.js');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a REAL Kubernetes control plane for tests from the Go module proxy only:
-#   kube-apiserver, kube-controller-manager, kube-scheduler  (k8s.io/kubernetes, wrapper module ./kube)
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes, wrapper module ./kube)
 #   etcd                                                     (go.etcd.io/etcd/server/v3, wrapper module ./etcd)
 #   kwok                                                     (go install sigs.k8s.io/kwok/cmd/kwok@...)
 #   helm                                                     (go install helm.sh/helm/v3/cmd/helm@...)
@@ -11,11 +11,12 @@
 #                                   # pinned versions below (needs the Go proxy), then exit
 #
 # Output: ${XDG_CACHE_HOME:-$HOME/.cache}/ack-npd/k8s-<v>-etcd-<v>-kwok-<v>-helm-<v>/
-#   bin/{kube-apiserver,kube-controller-manager,kube-scheduler,etcd,kwok,helm,.complete}
+#   bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,etcd,kwok,helm,.complete}
 #   kwok/stages.yaml   default node/pod lifecycle Stages for `kwok --config` (i.e. $BIN/../kwok/stages.yaml)
 # The directory is built in a temp dir next to it and renamed into place atomically, with the
 # bin/.complete stamp written last; if the stamp exists the script prints the dir and exits at once.
-# Uses the default GOMODCACHE/GOCACHE so repeated/other builds reuse them.
+# Uses the default GOMODCACHE/GOCACHE so repeated/other builds reuse them. Go is the machine's when
+# new enough, else fetched from the Go module proxy (scripts/lib/go.sh).
 set -euo pipefail
 
 # ---- pinned versions -------------------------------------------------------------------------
@@ -42,7 +43,7 @@ case "${1:-}" in
 esac
 
 # Warm path: nothing but a stat.
-if [[ $MODE == build && -f "$BIN/.complete" ]]; then
+if [[ $MODE == build && -f "$BIN/.complete" && -x "$BIN/kubectl" ]]; then
   echo "$BIN"
   exit 0
 fi
@@ -51,10 +52,9 @@ fi
 exec 3>&1 1>&2
 log() { printf '[k8s-build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-GO=${GO:-$(command -v go || true)}
-[[ -n $GO ]] || GO=/usr/local/go/bin/go
-[[ -x $GO ]] || { log "go not found (set GO=/path/to/go)"; exit 1; }
-export GOTOOLCHAIN=local   # never download another toolchain
+# shellcheck source=../lib/go.sh
+source "$HERE/../lib/go.sh"
+ensure_go   # sets GO; GOTOOLCHAIN=local: never switch toolchains behind our back
 export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
@@ -124,7 +124,26 @@ grep -qE "go\.etcd\.io/etcd/server/v3 $ETCD_VERSION\$" "$HERE/etcd/go.mod" ||
 mkdir -p "$CACHE_ROOT"
 exec 9>"$CACHE_ROOT/.$NAME.lock"
 flock 9
-if [[ -f "$BIN/.complete" ]]; then   # another builder finished while we waited
+if [[ -f "$BIN/.complete" && -x "$BIN/kubectl" ]]; then   # another builder finished while we waited
+  echo "$BIN" >&3
+  exit 0
+fi
+
+# Kubernetes: version stamps so /version and `kubectl version` report the real server version.
+BUILD_DATE=$(cd "$HERE/kube" && "$GO" list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)
+[[ -n $BUILD_DATE ]] || BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+KUBE_LDFLAGS="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  KUBE_LDFLAGS+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$K8S_MAJOR -X $pkg.gitMinor=$K8S_MINOR"
+  KUBE_LDFLAGS+=" -X $pkg.gitCommit=$KUBE_GIT_COMMIT -X $pkg.gitTreeState=clean -X $pkg.buildDate=$BUILD_DATE"
+done
+
+# A cache published before kubectl joined the set: add kubectl (same version, same flags) in place.
+if [[ -f "$BIN/.complete" ]]; then
+  log "adding kubectl $K8S_VERSION to $BIN"
+  (cd "$HERE/kube" && "$GO" build -mod=readonly -trimpath -ldflags "$KUBE_LDFLAGS" -o "$BIN/.kubectl.tmp" \
+    k8s.io/kubernetes/cmd/kubectl)
+  mv -f "$BIN/.kubectl.tmp" "$BIN/kubectl"
   echo "$BIN" >&3
   exit 0
 fi
@@ -138,20 +157,12 @@ OUT="$TMP/bin"
 mkdir -p "$OUT"
 START=$(date +%s)
 
-# Kubernetes: version stamps so /version and `kubectl version` report the real server version.
-BUILD_DATE=$(cd "$HERE/kube" && "$GO" list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)
-[[ -n $BUILD_DATE ]] || BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-KUBE_LDFLAGS="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  KUBE_LDFLAGS+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$K8S_MAJOR -X $pkg.gitMinor=$K8S_MINOR"
-  KUBE_LDFLAGS+=" -X $pkg.gitCommit=$KUBE_GIT_COMMIT -X $pkg.gitTreeState=clean -X $pkg.buildDate=$BUILD_DATE"
-done
-
-log "building kube-apiserver, kube-controller-manager, kube-scheduler $K8S_VERSION (slow on a cold cache)"
+log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (slow on a cold cache)"
 (cd "$HERE/kube" && "$GO" build -mod=readonly -trimpath -ldflags "$KUBE_LDFLAGS" -o "$OUT/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kube-scheduler)
+  k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubectl)
 
 log "building etcd $ETCD_VERSION"
 (cd "$HERE/etcd" && "$GO" build -mod=readonly -trimpath \
@@ -184,7 +195,7 @@ for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat
   cat "$KWOK_SRC/$f"
 done >"$TMP/kwok/stages.yaml"
 
-for b in kube-apiserver kube-controller-manager kube-scheduler etcd kwok helm; do
+for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok helm; do
   [[ -x "$OUT/$b" ]] || { log "missing $OUT/$b"; exit 1; }
 done
 

@@ -67,6 +67,39 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- or .Values.eventer.credentials.existingSecret .Values.eventer.credentials.accessKeyId -}}
 {{- end -}}
 
+{{- define "anpd.webhookSecret" -}}
+{{- if .Values.eventer.sinks.webhook.existingSecret -}}{{ .Values.eventer.sinks.webhook.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-webhook{{- end -}}
+{{- end -}}
+
+{{/* A loopback listen address: the probes must then call 127.0.0.1 from the pod's network namespace. */}}
+{{- define "anpd.isLoopback" -}}
+{{- or (hasPrefix "127." .) (eq . "::1") (eq . "localhost") -}}
+{{- end -}}
+
+{{/*
+The agent's liveness/readiness check. With hostNetwork the kubelet shares the pod's network namespace,
+so an HTTP probe to 127.0.0.1 reaches a loopback-only agent; without it the kubelet cannot reach the
+pod's loopback, and the probe runs inside the container (node's fetch, no shell or curl needed).
+*/}}
+{{- define "anpd.npdProbe" -}}
+{{- $loopback := eq (include "anpd.isLoopback" .Values.npd.address) "true" -}}
+{{- $hostNetwork := eq (include "anpd.npdHostNetwork" .) "true" -}}
+{{- if or $hostNetwork (not $loopback) -}}
+httpGet:
+  {{- if $loopback }}
+  host: 127.0.0.1
+  {{- end }}
+  path: /healthz
+  port: http
+{{- else -}}
+exec:
+  command:
+    - node
+    - -e
+    - {{ printf "fetch('http://127.0.0.1:%v/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" .Values.npd.port | quote }}
+{{- end -}}
+{{- end -}}
+
 {{- define "anpd.dingtalkSecret" -}}
 {{- if .Values.eventer.sinks.dingtalk.existingSecret -}}{{ .Values.eventer.sinks.dingtalk.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-dingtalk{{- end -}}
 {{- end -}}
@@ -98,16 +131,113 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $sinks = append $sinks (printf "eventbridge:?%s" (join "&" $q)) -}}
 {{- end -}}
 {{- if $s.webhook.enabled -}}
-{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) -}}
-{{- range $h := $s.webhook.headers -}}{{- $q = append $q (printf "header=%s" (urlquery $h)) -}}{{- end -}}
+{{- /* URL and headers come from the webhook Secret through env ($WEBHOOK_URL, $WEBHOOK_HEADERS). */ -}}
+{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) "header=$WEBHOOK_HEADERS" -}}
 {{- if $s.webhook.namespaces -}}{{- $q = append $q (printf "namespaces=%s" $s.webhook.namespaces) -}}{{- end -}}
 {{- if $s.webhook.kinds -}}{{- $q = append $q (printf "kinds=%s" $s.webhook.kinds) -}}{{- end -}}
 {{- if $s.webhook.customBodyConfigmap -}}{{- $q = append $q (printf "custom_body_configmap=%s&custom_body_configmap_namespace=%s" $s.webhook.customBodyConfigmap $.Release.Namespace) -}}{{- end -}}
-{{- $sep := ternary "&" "?" (contains "?" $s.webhook.url) -}}
-{{- $sinks = append $sinks (printf "webhook:%s%s%s" $s.webhook.url $sep (join "&" $q)) -}}
+{{- $sinks = append $sinks (printf "webhook:$WEBHOOK_URL?%s" (join "&" $q)) -}}
 {{- end -}}
+{{- if .Values.eventcenter.enabled -}}
+{{- $q := list "token=$EVENTCENTER_INGEST_TOKEN" -}}
+{{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster=%s" $.Values.clusterId) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "eventcenter:%s?%s" (include "anpd.eventcenterUrl" $) (join "&" $q)) -}}
+{{- end -}}
+{{- $sinks = concat $sinks (include "anpd.moreSinks" . | fromJsonArray) -}}
 {{- range .Values.eventer.extraSinks -}}{{- $sinks = append $sinks . -}}{{- end -}}
 {{- /* With no sink configured the events still go somewhere visible: the pod's log. */ -}}
 {{- if not $sinks -}}{{- $sinks = list "log:stdout" -}}{{- end -}}
+{{- toJson $sinks -}}
+{{- end -}}
+
+{{- define "anpd.eventcenterName" -}}{{ include "anpd.fullname" . | trunc 51 | trimSuffix "-" }}-eventcenter{{- end -}}
+{{- define "anpd.eventcenterSelector" -}}
+app.kubernetes.io/name: eventcenter
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+{{- define "anpd.eventcenterAuthSecret" -}}{{ default (printf "%s-auth" (include "anpd.eventcenterName" .)) .Values.eventcenter.auth.existingSecret }}{{- end -}}
+{{/* The in-cluster URL the eventer ships to. */}}
+{{- define "anpd.eventcenterUrl" -}}http://{{ include "anpd.eventcenterName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.eventcenter.service.port }}{{- end -}}
+
+{{/* Sinks whose credential lives in a Secret: the value, the Secret key, the env var the --sink URI references. */}}
+{{- define "anpd.sinkSecretKeys" -}}
+{{- toJson (list
+  (dict "sink" "wechat" "value" "corpSecret" "key" "corp-secret" "env" "WECHAT_CORP_SECRET")
+  (dict "sink" "wecom" "value" "key" "key" "key" "env" "WECOM_KEY")
+  (dict "sink" "lark" "value" "webhookUrl" "key" "url" "env" "LARK_WEBHOOK_URL")
+  (dict "sink" "lark" "value" "secret" "key" "secret" "env" "LARK_SECRET" "optional" true)
+  (dict "sink" "slack" "value" "webhookUrl" "key" "url" "env" "SLACK_WEBHOOK_URL")
+  (dict "sink" "teams" "value" "webhookUrl" "key" "url" "env" "TEAMS_WEBHOOK_URL")
+  (dict "sink" "honeycomb" "value" "writeKey" "key" "writekey" "env" "HONEYCOMB_WRITEKEY")) -}}
+{{- end -}}
+
+{{- define "anpd.sinkSecretName" -}}
+{{- $v := index .root.Values.eventer.sinks .sink -}}
+{{- if $v.existingSecret -}}{{ $v.existingSecret }}{{- else -}}{{ include "anpd.eventerName" .root }}-{{ .sink }}{{- end -}}
+{{- end -}}
+
+{{/* env entries for the Secrets above, for the enabled sinks (an optional key only when it is set or may be in an existing Secret). */}}
+{{- define "anpd.sinkSecretEnv" -}}
+{{- range $e := include "anpd.sinkSecretKeys" . | fromJsonArray }}
+{{- $v := index $.Values.eventer.sinks $e.sink }}
+{{- if and $v.enabled (or (not $e.optional) (index $v $e.value) $v.existingSecret) }}
+- name: {{ $e.env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "anpd.sinkSecretName" (dict "root" $ "sink" $e.sink) }}
+      key: {{ $e.key }}
+      {{- if $e.optional }}
+      optional: {{ not (index $v $e.value) }}
+      {{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The filter options every chat sink takes (level, label, namespaces, kinds, cluster_id). */}}
+{{- define "anpd.chatQuery" -}}
+{{- $q := list (printf "level=%s" (.v.level | title)) -}}
+{{- range $label := splitList "," .v.label -}}{{- if $label -}}{{- $q = append $q (printf "label=%s" (urlquery $label)) -}}{{- end -}}{{- end -}}
+{{- if .v.namespaces -}}{{- $q = append $q (printf "namespaces=%s" .v.namespaces) -}}{{- end -}}
+{{- if .v.kinds -}}{{- $q = append $q (printf "kinds=%s" .v.kinds) -}}{{- end -}}
+{{- if .root.Values.clusterId -}}{{- $q = append $q (printf "cluster_id=%s" .root.Values.clusterId) -}}{{- end -}}
+{{- join "&" $q -}}
+{{- end -}}
+
+{{/* --sink URIs of the WeCom, Lark, Slack, Teams, Honeycomb and Riemann blocks; credentials are $VAR references. */}}
+{{- define "anpd.moreSinks" -}}
+{{- $s := .Values.eventer.sinks -}}
+{{- $sinks := list -}}
+{{- if $s.wechat.enabled -}}
+{{- $q := list (printf "corp_id=%s" (required "eventer.sinks.wechat.corpId is required" $s.wechat.corpId)) "corp_secret=$WECHAT_CORP_SECRET" (printf "agent_id=%v" (required "eventer.sinks.wechat.agentId is required" $s.wechat.agentId)) (printf "to_user=%s" $s.wechat.toUser) -}}
+{{- if $s.wechat.toParty -}}{{- $q = append $q (printf "to_party=%s" $s.wechat.toParty) -}}{{- end -}}
+{{- if $s.wechat.toTag -}}{{- $q = append $q (printf "to_tag=%s" $s.wechat.toTag) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "wechat:?%s&%s" (join "&" $q) (include "anpd.chatQuery" (dict "root" . "v" $s.wechat))) -}}
+{{- end -}}
+{{- if $s.wecom.enabled -}}
+{{- $sinks = append $sinks (printf "wecom:https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=$WECOM_KEY&msg_type=%s&%s" $s.wecom.msgType (include "anpd.chatQuery" (dict "root" . "v" $s.wecom))) -}}
+{{- end -}}
+{{- if $s.lark.enabled -}}
+{{- $sign := ternary "&sign=$LARK_SECRET" "" (or (not (empty $s.lark.secret)) (not (empty $s.lark.existingSecret))) -}}
+{{- $sinks = append $sinks (printf "lark:$LARK_WEBHOOK_URL?msg_type=%s%s&%s" $s.lark.msgType $sign (include "anpd.chatQuery" (dict "root" . "v" $s.lark))) -}}
+{{- end -}}
+{{- if $s.slack.enabled -}}
+{{- $sinks = append $sinks (printf "slack:$SLACK_WEBHOOK_URL?%s" (include "anpd.chatQuery" (dict "root" . "v" $s.slack))) -}}
+{{- end -}}
+{{- if $s.teams.enabled -}}
+{{- /* A workflow URL has its own query (api-version, sp, sv, sig): the options follow with "&". */ -}}
+{{- $sinks = append $sinks (printf "teams:$TEAMS_WEBHOOK_URL&%s" (include "anpd.chatQuery" (dict "root" . "v" $s.teams))) -}}
+{{- end -}}
+{{- if $s.honeycomb.enabled -}}
+{{- $q := list (printf "dataset=%s" $s.honeycomb.dataset) -}}
+{{- if $s.honeycomb.apiHost -}}{{- $q = append $q (printf "apihost=%s" $s.honeycomb.apiHost) -}}{{- end -}}
+{{- /* writekey: env HONEYCOMB_WRITEKEY, as kube-eventer reads it. */ -}}
+{{- $sinks = append $sinks (printf "honeycomb:?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.riemann.enabled -}}
+{{- $q := list (printf "ttl=%v" $s.riemann.ttl) (printf "batchsize=%v" $s.riemann.batchSize) -}}
+{{- if $s.riemann.state -}}{{- $q = append $q (printf "state=%s" $s.riemann.state) -}}{{- end -}}
+{{- range $tag := $s.riemann.tags -}}{{- $q = append $q (printf "tags=%s" (urlquery $tag)) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "riemann:tcp://%s:%v?%s" $s.riemann.host $s.riemann.port (join "&" $q)) -}}
+{{- end -}}
 {{- toJson $sinks -}}
 {{- end -}}

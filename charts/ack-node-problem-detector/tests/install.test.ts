@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NPD_CLUSTER_ROLE } from '@ack-npd/npd/rbac';
-import { type ClusterClient, sharedCluster, waitFor } from '@ack-npd/testkit';
+import { type ClusterClient, sharedCluster, waitFor, writeJournalFile } from '@ack-npd/testkit';
+import { freePort } from '@ack-npd/testkit/ports';
 import { AppsV1Api, CoordinationV1Api, type V1Container } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const chart = join(import.meta.dirname, '..');
@@ -22,7 +23,17 @@ interface Received {
   EventKind: string;
   EventReason: string;
   EventMessage: string;
+  /** What the webhook request carried besides the body. */
+  authorization?: string | undefined;
+  team?: string | undefined;
+  url?: string | undefined;
 }
+
+/**
+ * A webhook credential with every character that breaks or extends a URI query (`+ & % #`, and an
+ * attempt to add `level=Normal`): it must reach the receiver byte for byte and change no sink option.
+ */
+const HOOK_TOKEN = 'Bearer t+k/=&level=Normal%20#frag';
 
 describe('helm install ack-node-problem-detector', () => {
   let cluster: ClusterClient;
@@ -49,7 +60,12 @@ describe('helm install ack-node-problem-detector', () => {
         body += chunk.toString();
       });
       request.on('end', () => {
-        received.push(JSON.parse(body) as Received);
+        received.push({
+          ...(JSON.parse(body) as Received),
+          authorization: request.headers.authorization,
+          team: request.headers['x-team'] as string | undefined,
+          url: request.url,
+        });
         response.end('ok');
       });
     });
@@ -98,18 +114,26 @@ describe('helm install ack-node-problem-detector', () => {
   };
 
   it('installs: one agent pod per node and the eventer Deployment', async () => {
+    // The webhook's URL and headers go in a values file: they are secrets and must end up in a Secret.
+    const webhookValues = join(work, 'webhook-values.yaml');
+    await writeFile(
+      webhookValues,
+      stringify({
+        eventer: {
+          sinks: { webhook: { enabled: true, url: `${hookUrl()}?sig=a%2Bb`, headers: [`Authorization=${HOOK_TOKEN}`, 'X-Team=ops'] } },
+        },
+      }),
+    );
     await cluster.helm([
       'install',
       release,
       chart,
       '--namespace',
       namespace,
+      '--values',
+      webhookValues,
       '--set',
       `npd.nodeSelector.anpd-test=${namespace}`,
-      '--set',
-      'eventer.sinks.webhook.enabled=true',
-      '--set',
-      `eventer.sinks.webhook.url=${hookUrl()}`,
       '--set',
       'eventer.frequency=1s',
       '--set',
@@ -159,35 +183,70 @@ describe('helm install ack-node-problem-detector', () => {
     const fileNr = join(host, 'proc', 'sys', 'fs', 'file-nr');
     const healthyFileNr = '1000\t0\t1000000\n';
     await writeFile(fileNr, healthyFileNr);
+    // The node's journal: kubelet started 5 times in the last 10 minutes (after its 5 minutes of boot
+    // grace), containerd once, docker never.
+    const minute = 60_000;
+    await writeJournalFile(join(host, 'var', 'log', 'journal', 'system.journal'), [
+      ...[10, 8, 6, 4, 2].map((ago) => ({
+        time: Date.now() - ago * minute,
+        identifier: 'systemd',
+        message: 'Started kubelet.service - Kubernetes kubelet.',
+      })),
+      { time: Date.now() - 3 * minute, identifier: 'systemd', message: 'Starting containerd.service - containerd container runtime...' },
+    ]);
     const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-npd`);
+    // Only paths and ports differ from the chart: the listen addresses are the chart's.
+    const [port, prometheusPort] = [await freePort(), await freePort()];
     runLocally(
       'npd',
       [
-        ...localArgs(args, {
-          '--host-root': host,
-          '--address': '127.0.0.1',
-          '--port': '0',
-          '--prometheus-address': '127.0.0.1',
-          '--prometheus-port': '0',
-        }),
+        ...localArgs(args, { '--host-root': host, '--port': String(port), '--prometheus-port': String(prometheusPort) }),
         `--kubeconfig=${kubeconfig}`,
       ],
       { NODE_NAME: node },
     );
     let described = '';
     await waitFor(
-      'ACK conditions in kubectl describe node',
+      'ACK conditions and the restart counters in kubectl describe node',
       async () => {
         described = await cluster.kubectl(['describe', 'node', node]);
         return (
           /FDPressure\s+False.*NodeHasNoFDPressure\s+node has no fd pressure/.test(described) &&
           /InodesPressure\s+False.*NodeHasNoInodesPressure/.test(described) &&
-          /KernelDeadlock\s+False.*KernelHasNoDeadlock/.test(described)
+          /KernelDeadlock\s+False.*KernelHasNoDeadlock/.test(described) &&
+          /FrequentKubeletRestart\s+True/.test(described) &&
+          /FrequentContainerdRestart\s+False/.test(described) &&
+          /FrequentDockerRestart\s+False/.test(described)
         );
       },
       { timeoutMs: 60_000, describe: () => described },
     );
     assert.match(described, /NTPProblem\s+(True|False|Unknown)/);
+    assert.match(described, /FrequentKubeletRestart\s+True.*FrequentKubeletRestart\s+kubelet restarted 5 times in the last 20m/);
+
+    // Endpoints: the chart's probe reaches /healthz; nothing answers on another address of the machine.
+    assert.ok(args.includes('--address=127.0.0.1') && args.includes('--prometheus-address=127.0.0.1'), 'the chart binds loopback');
+    const healthUrl = new URL(`http://127.0.0.1:${port}`);
+    const metricsUrl = new URL(`http://127.0.0.1:${prometheusPort}`);
+    const { livenessProbe, readinessProbe } = await container('DaemonSet');
+    for (const probe of [livenessProbe, readinessProbe]) {
+      assert.deepEqual(
+        { ...probe?.httpGet },
+        { host: '127.0.0.1', path: '/healthz', port: 'http', scheme: 'HTTP' },
+        'hostNetwork: the kubelet calls loopback',
+      );
+      const response = await fetch(`http://${probe?.httpGet?.host}:${healthUrl.port}${probe?.httpGet?.path}`);
+      assert.equal(response.status, 200);
+    }
+    assert.equal((await fetch(new URL('/metrics', metricsUrl))).status, 200);
+    for (const url of [new URL('/conditions', healthUrl), new URL('/healthz', healthUrl), new URL('/metrics', metricsUrl)]) {
+      url.hostname = '127.0.0.2';
+      await assert.rejects(
+        fetch(url),
+        (error: Error) => /ECONNREFUSED/.test(String((error.cause as Error | undefined)?.message ?? error)),
+        `${url} refused`,
+      );
+    }
 
     const pressureEvents = async (): Promise<{ count: number; message: string }[]> =>
       (
@@ -244,7 +303,18 @@ describe('helm install ack-node-problem-detector', () => {
   it('the eventer, run with the chart-rendered args and the chart ServiceAccount token, does its whole job', async () => {
     // Every verb of the eventer's roles is used here: list + watch events (a second event arrives over
     // the watch), create/get/update the checkpoint ConfigMap and the leader Lease (renewals).
-    const { args = [] } = await container('Deployment');
+    const { args = [], env = [] } = await container('Deployment');
+    const rendered = JSON.stringify(await apps.readNamespacedDeployment({ namespace, name: `${fullname()}-eventer` }));
+    for (const secret of [hookUrl(), 't+k', 'X-Team']) assert.ok(!rendered.includes(secret), `"${secret}" is not in the Deployment`);
+    // What the kubelet does: env from the Secrets the Deployment references.
+    const secretEnv: Record<string, string> = {};
+    for (const { name, valueFrom } of env) {
+      const ref = valueFrom?.secretKeyRef;
+      if (!ref) continue;
+      const secret = await cluster.core.readNamespacedSecret({ namespace, name: ref.name ?? '' });
+      secretEnv[name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString();
+    }
+    assert.deepEqual(Object.keys(secretEnv).sort(), ['WEBHOOK_HEADERS', 'WEBHOOK_URL']);
     const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-eventer`);
     runLocally(
       'eventer',
@@ -256,9 +326,9 @@ describe('helm install ack-node-problem-detector', () => {
         }),
         '--healthz-ip=127.0.0.1',
       ],
-      { POD_NAME: 'eventer-local', POD_NAMESPACE: namespace },
+      { ...secretEnv, POD_NAME: 'eventer-local', POD_NAMESPACE: namespace },
     );
-    const ship = async (suffix: string): Promise<Received | undefined> => {
+    const ship = async (suffix: string, type = 'Warning'): Promise<Received | undefined> => {
       const reason = `ChartProbe${suffix}`;
       await cluster.core.createNamespacedEvent({
         namespace,
@@ -267,19 +337,25 @@ describe('helm install ack-node-problem-detector', () => {
           involvedObject: { kind: 'Pod', namespace, name: 'probe', apiVersion: 'v1' },
           reason,
           message: 'shipped through the chart-configured webhook',
-          type: 'Warning',
+          type,
           source: { component: 'install-test' },
           firstTimestamp: new Date(),
           lastTimestamp: new Date(),
           count: 1,
         },
       });
+      if (type !== 'Warning') return undefined;
       await waitFor(`the webhook receives ${reason}`, () => received.some((event) => event.EventReason === reason), { timeoutMs: 60_000 });
       return received.find((item) => item.EventReason === reason);
     };
+    await ship('normal', 'Normal');
     const first = await ship('one');
     assert.equal(first?.EventType, 'Warning');
     assert.equal(first?.EventKind, 'Pod');
+    assert.equal(first?.authorization, HOOK_TOKEN, 'the header from the Secret arrives byte for byte');
+    assert.equal(first?.team, 'ops');
+    assert.equal(first?.url, '/hook?sig=a%2Bb', "the URL from the Secret, with its own query and none of the sink's options");
+    assert.ok(!received.some((event) => event.EventType === 'Normal'), 'level=Warning holds: the secret injected no option');
 
     const checkpointName = `${fullname()}-eventer-checkpoint`;
     const lease = async () =>

@@ -1,7 +1,11 @@
 // The chart renders what users ask for, and a real apiserver accepts every rendering (server-side dry run).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { type ClusterClient, sharedCluster } from '@ack-npd/testkit';
 import { parseAllDocuments } from 'yaml';
 
@@ -56,7 +60,38 @@ const renderings: Record<string, string[]> = {
     '--set',
     'eventer.sinks.webhook.headers[0]=X-Token=abc',
   ],
+  'webhook sink from an existing Secret': [
+    '--set',
+    'eventer.sinks.webhook.enabled=true',
+    '--set',
+    'eventer.sinks.webhook.existingSecret=my-hook',
+  ],
+  'agent without hostNetwork (exec probes)': ['--set', 'alibaba_cloud_plugins={fd_check}'],
   'two eventers with leader election': ['--set', 'eventer.replicas=2', '--set', 'eventer.sinks.log.enabled=true'],
+  'event center on SQLite with a PVC': [
+    '--set',
+    'eventcenter.enabled=true',
+    '--set',
+    'eventcenter.persistence.enabled=true',
+    '--set',
+    'eventcenter.auth.editorTokens=ED1T',
+    '--set',
+    'clusterId=c1',
+  ],
+  'event center on PostgreSQL with TokenReview': [
+    '--set',
+    'eventcenter.enabled=true',
+    '--set',
+    'eventcenter.backend=postgres',
+    '--set',
+    'eventcenter.postgres.existingSecret=pg-dsn',
+    '--set',
+    'eventcenter.auth.mode=tokenreview',
+    '--set',
+    'eventcenter.auth.editors={system:masters}',
+    '--set',
+    'eventcenter.notify[0]=ops=webhook:https://hooks.example.com/alerts?method=POST',
+  ],
 };
 
 describe('chart ack-node-problem-detector', () => {
@@ -93,6 +128,138 @@ describe('chart ack-node-problem-detector', () => {
     assert.match(deployment, /sign=\$DINGTALK_SECRET/);
     const secret = docs.find((doc) => doc.kind === 'Secret') as unknown as { stringData: Record<string, string> };
     assert.deepEqual(secret.stringData, { token: 'T0KEN', secret: 'SECabc' });
+  });
+
+  it('keeps the webhook URL and headers out of the Deployment: a Secret, through env', async () => {
+    const docs = await manifests([
+      '--set-json',
+      'eventer.sinks.webhook={"enabled":true,"url":"https://hooks.example.com/k8s?key=K3Y","headers":["Authorization=Bearer T0K","X-Team=ops"]}',
+    ]);
+    const deployment = JSON.stringify(docs.find((doc) => doc.kind === 'Deployment'));
+    for (const secret of ['hooks.example.com', 'K3Y', 'T0K', 'X-Team'])
+      assert.ok(!deployment.includes(secret), `"${secret}" in the Deployment`);
+    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$WEBHOOK_HEADERS/);
+    const secret = docs.find((doc) => doc.kind === 'Secret') as unknown as {
+      metadata: { name: string };
+      stringData: Record<string, string>;
+    };
+    assert.equal(secret.metadata.name, 'ack-node-problem-detector-eventer-webhook');
+    assert.deepEqual(secret.stringData, { url: 'https://hooks.example.com/k8s?key=K3Y', headers: 'Authorization=Bearer T0K\nX-Team=ops' });
+    const existing = JSON.stringify(
+      (await manifests(renderings['webhook sink from an existing Secret'] ?? [])).find((doc) => doc.kind === 'Deployment'),
+    );
+    assert.match(existing, /"name":"WEBHOOK_URL","valueFrom":\{"secretKeyRef":\{"name":"my-hook","key":"url"\}\}/);
+    await assert.rejects(template(['--set', 'eventer.sinks.webhook.enabled=true']), /at '\/eventer\/sinks\/webhook\/url'/);
+  });
+
+  it('runs the restart counters by default (npd.restartCounters), mounts no host file it could create', async () => {
+    const agent = async (args: readonly string[]) =>
+      (await manifests(args)).find((doc) => doc.kind === 'DaemonSet')?.spec as {
+        template: { spec: { containers: { args: string[] }[]; volumes: { name: string; hostPath?: { path: string; type?: string } }[] } };
+      };
+    const defaults = (await agent([])).template.spec;
+    assert.ok(defaults.containers[0]?.args.includes('--config.custom-plugin-monitor=builtin:systemd-monitor-counter'));
+    const off = (await agent(['--set', 'npd.restartCounters=false'])).template.spec;
+    assert.ok(!off.containers[0]?.args.some((arg) => arg.includes('systemd-monitor-counter')));
+    const hostPaths = defaults.volumes.flatMap((volume) => (volume.hostPath ? [volume.hostPath] : []));
+    assert.ok(hostPaths.length > 0);
+    for (const hostPath of hostPaths) {
+      assert.notEqual(hostPath.type, 'FileOrCreate', `${hostPath.path}: FileOrCreate would create a file on the host`);
+      assert.ok(!['/etc/machine-id', '/etc/localtime'].includes(hostPath.path), `${hostPath.path} is not read by the agent`);
+    }
+  });
+
+  it('listens on loopback only, and the probes still reach /healthz with and without hostNetwork', async () => {
+    // Without hostNetwork the kubelet cannot reach the pod's loopback: the probe runs in the container.
+    const healthz = createServer((request, response) => response.writeHead(request.url === '/healthz' ? 200 : 404).end());
+    await new Promise<void>((resolve) => healthz.listen(0, '127.0.0.1', resolve));
+    const { port } = healthz.address() as AddressInfo;
+    try {
+      const spec = (await manifests(['--set', 'alibaba_cloud_plugins={fd_check}', '--set', `npd.port=${port}`])).find(
+        (doc) => doc.kind === 'DaemonSet',
+      )?.spec as {
+        template: { spec: { hostNetwork: boolean; containers: { args: string[]; livenessProbe: { exec?: { command: string[] } } }[] } };
+      };
+      const [agent] = spec.template.spec.containers;
+      assert.equal(spec.template.spec.hostNetwork, false);
+      assert.ok(agent?.args.includes('--address=127.0.0.1') && agent.args.includes('--prometheus-address=127.0.0.1'));
+      const [command, ...args] = agent?.livenessProbe.exec?.command ?? [];
+      assert.equal(command, 'node', 'the image has node, not curl');
+      await promisify(execFile)(process.execPath, args, { timeout: 30_000 });
+      healthz.close();
+      await assert.rejects(
+        promisify(execFile)(process.execPath, args, { timeout: 30_000 }),
+        'the probe fails when /healthz does not answer',
+      );
+    } finally {
+      healthz.close();
+    }
+  });
+
+  it('event center: the eventer ships to it with the ingest token by reference; SQLite on a PVC, or PostgreSQL from a Secret', async () => {
+    const docs = await manifests(renderings['event center on SQLite with a PVC'] ?? []);
+    const byName = (kind: string, suffix: string) => {
+      const doc = docs.find((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
+      assert.ok(doc, `${kind} *${suffix}`);
+      return doc;
+    };
+    type Pod = {
+      template: {
+        spec: {
+          containers: { args: string[]; env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[];
+          volumes: Record<string, unknown>[];
+        };
+      };
+    };
+    const eventer = (byName('Deployment', '-eventer').spec as Pod).template.spec.containers[0];
+    assert.ok(
+      eventer?.args.includes(
+        '--sink=eventcenter:http://ack-node-problem-detector-eventcenter.kube-system.svc:8080?token=$EVENTCENTER_INGEST_TOKEN&cluster=c1',
+      ),
+      JSON.stringify(eventer?.args),
+    );
+    assert.deepEqual(eventer?.env.find((e) => e.name === 'EVENTCENTER_INGEST_TOKEN')?.valueFrom?.secretKeyRef, {
+      name: 'ack-node-problem-detector-eventcenter-auth',
+      key: 'ingest-token',
+    });
+    const center = (byName('Deployment', '-eventcenter').spec as Pod).template.spec;
+    assert.ok(center.containers[0]?.args.includes('--store=sqlite:/data/events.db'));
+    assert.ok(center.containers[0]?.args.includes('--auth=token'));
+    assert.deepEqual(center.volumes[0], { name: 'data', persistentVolumeClaim: { claimName: 'ack-node-problem-detector-eventcenter' } });
+    assert.ok(byName('PersistentVolumeClaim', '-eventcenter'));
+    assert.equal((byName('Service', '-eventcenter').spec as { ports: { port: number }[] }).ports[0]?.port, 8080);
+    const secret = byName('Secret', '-eventcenter-auth') as unknown as { stringData: Record<string, string> };
+    assert.equal(secret.stringData['editor-tokens'], 'ED1T');
+    assert.match(secret.stringData['ingest-token'] ?? '', /^[A-Za-z0-9]{40}$/, 'a generated ingest token');
+    for (const d of docs.filter((x) => x.kind === 'Deployment')) {
+      const text = JSON.stringify(d);
+      assert.ok(
+        !text.includes('ED1T') && !text.includes(secret.stringData['ingest-token'] ?? '-'),
+        `no token literal in ${d.metadata.name}`,
+      );
+    }
+    const pg = await manifests(renderings['event center on PostgreSQL with TokenReview'] ?? []);
+    const pgDeployment = pg.find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-eventcenter'));
+    assert.ok(pgDeployment);
+    const pgCenter = (pgDeployment.spec as Pod).template.spec;
+    assert.ok(pgCenter.containers[0]?.args.includes('--store=postgres'));
+    assert.ok(pgCenter.containers[0]?.args.includes('--auth=tokenreview'));
+    assert.ok(pgCenter.containers[0]?.args.includes('--editors=system:masters'));
+    assert.deepEqual(pgCenter.containers[0]?.env.find((e) => e.name === 'EVENTCENTER_POSTGRES_DSN')?.valueFrom?.secretKeyRef, {
+      name: 'pg-dsn',
+      key: 'dsn',
+    });
+    assert.ok(!pg.some((d) => d.kind === 'PersistentVolumeClaim'));
+    const role = pg.find((d) => d.kind === 'ClusterRole' && d.metadata.name.endsWith('-eventcenter'));
+    assert.ok(role?.rules?.some((r) => r.resources.includes('tokenreviews') && r.verbs.includes('create')));
+    const off = await manifests([]);
+    assert.ok(!off.some((d) => d.metadata.name.endsWith('-eventcenter')), 'off by default');
+    assert.ok(!JSON.stringify(off).includes('eventcenter:'), 'no eventcenter sink when disabled');
+    await assert.rejects(
+      template(['--set', 'eventcenter.enabled=true', '--set', 'eventcenter.backend=postgres']),
+      /eventcenter\.postgres\.existingSecret/,
+    );
+    await assert.rejects(template(['--set', 'eventcenter.enabled=true', '--set', 'eventcenter.backend=mysql']), /eventcenter\/backend/);
   });
 
   it('turns the agent off with npd.enabled=false', async () => {

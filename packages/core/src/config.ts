@@ -1,19 +1,23 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { goDurationError, parseDuration } from './duration.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 
-/** zod type for a Go-style duration string ("30s", "5m"), parsed to milliseconds. */
+/** zod type for a Go duration string ("30s", "5m", ".5s"), parsed to milliseconds; negative ones are refused. */
 export const durationMs = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${text}" is not a duration; use a number with a unit, e.g. "30s", "5m", "1h"`,
-    });
+  if (ms === undefined || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: durationProblem(text) });
     return z.NEVER;
   }
   return ms;
 });
+
+/** Why a flag or config value is not a usable (non-negative) duration, naming Go's reason. */
+export function durationProblem(text: string): string {
+  const why = goDurationError(text.trim());
+  const example = 'use a number with a unit, e.g. "30s", "5m", "1h30m", "500ms"';
+  return why ? `"${text}" is not a duration (${why}); ${example}` : `"${text}" is negative; ${example}`;
+}
 
 /** zod type for a string that must compile as a JavaScript regular expression. */
 export const regexString = z.string().transform((text, ctx) => {

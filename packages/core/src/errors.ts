@@ -29,3 +29,12 @@ function formatIssues(source: string, issues: readonly ConfigIssue[]): string {
   const lines = issues.map((issue) => `  - ${issue.path || '(root)'}: ${issue.message}`);
   return `invalid configuration in ${source}:\n${lines.join('\n')}`;
 }
+
+/** The Kubernetes API refused or failed a request (`status` is the HTTP status when there was an answer). */
+export class KubeApiError extends ProjectError {
+  readonly status: number | undefined;
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super('ERR_KUBE_API', message, { cause: options.cause });
+    this.status = options.status;
+  }
+}

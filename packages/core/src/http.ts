@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
@@ -66,7 +65,13 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(`${JSON.stringify(body, null, 2)}\n`);
 }
 
-export function metricsRoute(registry: Registry): RouteHandler {
+/** A prom-client Registry or a prom-lite one. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export function metricsRoute(registry: MetricsSource): RouteHandler {
   return async (_request, response) => {
     const body = await registry.metrics();
     response.writeHead(200, { 'content-type': registry.contentType });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createLogger, systemClock } from '@ack-npd/core';
+import { systemClock } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import { LeaderElector } from './leader.ts';
 import { FakeLeaseServer } from './testing/fake-lease-server.ts';
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from '@ack-npd/core';
+import { Counter, Gauge, type Registry } from '@ack-npd/core/metrics';
 
 export interface EventerMetrics {
   readonly events: Counter<'change'>;

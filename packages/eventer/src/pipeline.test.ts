@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger, createRegistry } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
+import { createRegistry } from '@ack-npd/core/metrics';
 import { FakeClock, flush } from '@ack-npd/core/testing/fake-clock';
 import { MemoryCheckpointStore } from './checkpoint.ts';
 import { SinkWorker } from './delivery.ts';

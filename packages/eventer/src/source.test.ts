@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createLogger, systemClock } from '@ack-npd/core';
+import { systemClock } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import { KubeEventSource, type SourceItem } from './source.ts';
 import { FakeEventApiserver } from './testing/fake-apiserver.ts';
 

@@ -30,6 +30,22 @@ describe('buildChecks', () => {
     assert.deepEqual(names(['--alibaba-cloud-plugins=fd_check,irqbalance_check']), ['check:fd_check', 'check:irqbalance_check']);
   });
 
+  it('builtin:systemd-monitor-counter runs the restart counters next to named checks (the chart), once, and other builtin: names are config errors', () => {
+    assert.deepEqual(
+      names([
+        '--alibaba-cloud-plugins=fd_check',
+        '--config.custom-plugin-monitor=builtin:systemd-monitor-counter',
+        '--config.custom-plugin-monitor=builtin:systemd-monitor-counter',
+      ]),
+      ['check:restart_counter', 'check:fd_check'],
+    );
+    assert.deepEqual(names(['--config.custom-plugin-monitor=builtin:systemd-monitor-counter']), ['check:restart_counter']);
+    assert.throws(
+      () => names(['--config.custom-plugin-monitor=builtin:nope']),
+      /no built-in config "nope"; known: systemd-monitor-counter/,
+    );
+  });
+
   it('--config.* alone: exactly the monitors named (NPD), no built-in checks', () => {
     assert.deepEqual(names(['--config.system-log-monitor=builtin:ack-kernel-monitor']), ['system-log-monitor:builtin:ack-kernel-monitor']);
   });

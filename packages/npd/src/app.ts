@@ -1,10 +1,8 @@
 import {
   type Clock,
   ConfigError,
-  createRegistry,
   healthRoute,
   type Logger,
-  loadKubeConfig,
   metricsRoute,
   parseApiserverUri,
   type RouteHandler,
@@ -13,6 +11,8 @@ import {
   startHttpServer,
   systemClock,
 } from '@ack-npd/core';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
+import { createRegistry } from '@ack-npd/core/prom-lite';
 import { createChecks } from './checks/index.ts';
 import { createProbeMonitor, type ProbeCheck, type ProbeHooks } from './checks/probe.ts';
 import { createRestartCounterCheck } from './checks/restart-counter.ts';
@@ -71,8 +71,23 @@ export function buildChecks(options: CliOptions, hostfs: HostFs, environment: Ag
       else throw error;
     }
   };
-  for (const file of options.customPluginMonitors) {
-    attempt(() => checks.push(createCustomPluginMonitor({ config: loadCustomPluginConfig(file), file, logger, clock })));
+  const builtinProbes: ProbeCheck[] = [];
+  for (const file of new Set(options.customPluginMonitors)) {
+    if (file === RESTART_COUNTER_MONITOR) {
+      builtinProbes.push(createRestartCounterCheck());
+      continue;
+    }
+    attempt(() => {
+      if (file.startsWith('builtin:')) {
+        throw new ConfigError('--config.custom-plugin-monitor', [
+          {
+            path: file,
+            message: `no built-in config "${file.slice('builtin:'.length)}"; known: ${RESTART_COUNTER_MONITOR.slice('builtin:'.length)}`,
+          },
+        ]);
+      }
+      checks.push(createCustomPluginMonitor({ config: loadCustomPluginConfig(file), file, logger, clock }));
+    });
   }
   const defaults =
     options.customPluginMonitors.length === 0 && options.systemLogMonitors.length === 0 && options.alibabaCloudPlugins === undefined;
@@ -89,8 +104,8 @@ export function buildChecks(options: CliOptions, hostfs: HostFs, environment: Ag
   const probes: readonly ProbeCheck[] = defaults
     ? (environment.builtinChecks ?? [createRestartCounterCheck(), ...createChecks(options.checks)])
     : options.alibabaCloudPlugins === undefined
-      ? [] // --config.* without --alibaba-cloud-plugins: exactly the configs named
-      : createChecks(options.checks);
+      ? builtinProbes // --config.* without --alibaba-cloud-plugins: exactly the configs named
+      : [...builtinProbes, ...createChecks(options.checks)];
   for (const check of probes) {
     checks.push(createProbeMonitor(check, { hostfs, logger, clock, ...(hooks ? { hooks } : {}) }));
   }
@@ -103,6 +118,13 @@ export function buildChecks(options: CliOptions, hostfs: HostFs, environment: Ag
   }
   return checks;
 }
+
+/**
+ * The kubelet/containerd/docker restart counters as a custom plug-in monitor name, after upstream's
+ * config/systemd-monitor-counter.json (which runs log-counter): what the embedded default runs, for
+ * command lines that name their monitors (the chart).
+ */
+export const RESTART_COUNTER_MONITOR = 'builtin:systemd-monitor-counter';
 
 /** The embedded default's system log monitors. */
 export const DEFAULT_LOG_MONITORS = ['builtin:kernel-monitor', 'builtin:ack-kernel-monitor'] as const;
@@ -180,12 +202,13 @@ export async function startAgent(options: CliOptions, environment: AgentEnvironm
   if (options.enableK8sExporter) {
     const explicit = options.kubeconfig !== '' || options.apiserverOverride !== '';
     try {
-      const config = loadKubeConfig({
+      const target = await loadKubeTarget({
         ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
         location: parseApiserverUri(options.apiserverOverride),
         env: environment.env,
       });
-      k8s = createK8sExporter({ nodeName, api: createNodeApi(config), logger, metrics, clock, heartbeatMs: options.heartbeatMs });
+      const api = createNodeApi(new KubeClient(target));
+      k8s = createK8sExporter({ nodeName, api, logger, metrics, clock, heartbeatMs: options.heartbeatMs });
     } catch (error) {
       if (explicit || !(error instanceof ConfigError)) throw error;
       logger.warn({ reason: error.issues[0]?.message }, 'no cluster found: running standalone (conditions and events on stdout)');
@@ -194,6 +217,17 @@ export async function startAgent(options: CliOptions, environment: AgentEnvironm
   const exporters: Exporter[] = k8s
     ? [k8s]
     : [createStdoutExporter({ write: (text) => environment.stdout.write(text), tty: environment.stdout.isTTY === true })];
+  if (!k8s && options.eventcenter) {
+    const { createEventCenterExporter } = await import('./exporters/eventcenter.ts');
+    exporters.push(
+      createEventCenterExporter({
+        url: options.eventcenter,
+        token: environment.env.EVENTCENTER_TOKEN ?? '',
+        nodeName,
+        logger: logger.child({ component: 'eventcenter' }),
+      }),
+    );
+  }
   const detector = new ProblemDetector({ checks, exporters, logger, metrics, clock });
 
   const servers: RunningHttpServer[] = [];

@@ -61,6 +61,22 @@ describe('parseCli', () => {
     );
   });
 
+  it("durations as Go's time.ParseDuration reads them; zero and negative ones refused naming the flag", () => {
+    assert.equal(parseCli(['--k8s-exporter-heartbeat-period=1.5h']).heartbeatMs, 5_400_000);
+    assert.equal(parseCli(['--k8s-exporter-heartbeat-period', '.5s']).heartbeatMs, 500);
+    assert.equal(parseCli(['-k8s-exporter-heartbeat-period=1h2m3.5s']).heartbeatMs, 3_723_500);
+    for (const [value, message] of [
+      ['-1s', '"-1s" is negative; use a number with a unit, e.g. "30s", "5m", "1h30m", "500ms"'],
+      ['0', '"0s" is not a positive duration, e.g. "5m", "30s"'],
+      ['5', '"5" is not a duration (time: missing unit in duration "5"); use a number with a unit, e.g. "30s", "5m", "1h30m", "500ms"'],
+    ])
+      assert.throws(
+        () => parseCli([`--k8s-exporter-heartbeat-period=${value}`]),
+        (error: unknown) => error instanceof ConfigError && error.issues[0]?.message === message,
+        value,
+      );
+  });
+
   it('help lists every flag with its default', () => {
     for (const flag of FLAGS) assert.ok(HELP.includes(`--${flag.name}`), flag.name);
     assert.match(HELP, /--port int\n.*\(default 20256\)/);

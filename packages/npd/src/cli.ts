@@ -1,5 +1,15 @@
 import { posix } from 'node:path';
-import { ConfigError, type ConfigIssue, type LogLevel, parseDuration, parseGoBool } from '@ack-npd/core';
+import {
+  ConfigError,
+  type ConfigIssue,
+  type FlagSpec,
+  type FlagSpecs,
+  formatDuration,
+  type LogLevel,
+  parseDuration,
+  parseGoBool,
+  readFlags,
+} from '@ack-npd/core';
 import { type CheckConfig, checkAliases, checkNames, parseCheckSettings } from './checks/index.ts';
 
 /** Everything the command line says, typed. Only main.ts reads argv/env; this only parses. */
@@ -16,6 +26,8 @@ export interface CliOptions {
   readonly prometheusPort: number;
   readonly kubeconfig: string;
   readonly hostRoot: string;
+  /** Standalone: also post conditions and events to this event center URL (token from $EVENTCENTER_TOKEN). */
+  readonly eventcenter: string;
   readonly logLevel: LogLevel;
   readonly help: boolean;
   /** --alibaba-cloud-plugins as given (undefined when the flag is absent: the embedded default runs). */
@@ -49,7 +61,7 @@ export const FLAGS: readonly Flag[] = [
     key: 'customPluginMonitors',
     kind: 'list',
     value: '',
-    help: 'comma-separated custom plugin monitor config files (NPD JSON, plugin "custom"); repeatable',
+    help: 'comma-separated custom plugin monitor config files (NPD JSON, plugin "custom"), or builtin:systemd-monitor-counter (the kubelet/containerd/docker restart counters of the embedded default); repeatable',
   },
   {
     name: 'config.system-log-monitor',
@@ -119,6 +131,13 @@ export const FLAGS: readonly Flag[] = [
     value: '/var/lib/ack-npd',
     help: 'HOST path (under --host-root) where the agent keeps state across restarts; nvidia_xid_state_file defaults to <state-dir>/nvidia-xid.json',
   },
+  {
+    name: 'eventcenter',
+    key: 'eventcenter',
+    kind: 'string',
+    value: '',
+    help: 'standalone: also post conditions and events to this event center (http://127.0.0.1:8080; token from $EVENTCENTER_TOKEN)',
+  },
   { name: 'host-root', key: 'hostRoot', kind: 'string', value: '/', help: "where the node's / is mounted (/host in the DaemonSet)" },
   { name: 'log-level', key: 'logLevel', kind: 'level', value: 'info', help: `log level: ${LEVELS.join(', ')}` },
   { name: 'help', key: 'help', kind: 'bool', value: 'false', help: 'show this help' },
@@ -147,45 +166,43 @@ ${FLAGS.map((f) => {
   -h    same as --help
 `;
 
-/** Parses Go-style flags (`--name=value`, `--name value`, `-name`, booleans as `--flag` or `--flag=false`). */
+/** The flag table as the core parser takes it: lists and settings repeat, ports and levels are strings checked here. */
+const SPECS: FlagSpecs = Object.fromEntries(
+  FLAGS.map((f): [string, FlagSpec] => [
+    f.name,
+    f.kind === 'bool'
+      ? { type: 'bool', ...(f.name === 'help' ? { short: 'h' } : {}) }
+      : f.kind === 'duration'
+        ? { type: 'duration' }
+        : f.kind === 'list' || f.kind === 'settings'
+          ? { type: 'string', multiple: true }
+          : { type: 'string' },
+  ]),
+);
+
+/** Parses Go-style flags (`--name=value`, `--name value`, `-name`, booleans as `--flag` or `--flag=false`) with core's parseFlags. */
 export function parseCli(argv: readonly string[]): CliOptions {
   const issues: ConfigIssue[] = [];
-  const raw = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '-h') {
-      raw.set('help', ['true']);
-      continue;
-    }
-    const match = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
-    if (!match?.[1]) {
-      issues.push({ path: arg, message: 'unexpected argument (flags look like --name=value)' });
-      continue;
-    }
-    const name = match[1];
-    const flag = FLAGS.find((f) => f.name === name);
-    if (!flag) {
-      issues.push({ path: `--${name}`, message: 'unknown flag (see --help)' });
-      continue;
-    }
-    let value = match[2];
-    if (value === undefined) {
-      if (flag.kind === 'bool') value = 'true';
-      else if (i + 1 < argv.length) value = argv[++i] ?? '';
-      else {
-        issues.push({ path: `--${name}`, message: 'needs a value' });
-        continue;
-      }
-    }
-    raw.set(name, [...(raw.get(name) ?? []), value]);
-  }
+  const given = readFlags(argv, SPECS, issues) as Record<string, string | string[] | boolean | number | undefined>;
   const out: Record<string, unknown> = {};
   for (const flag of FLAGS) {
-    if (flag.optional && !raw.has(flag.name)) {
+    const value = given[flag.name];
+    if (flag.optional && value === undefined) {
       out[flag.key] = undefined;
       continue;
     }
-    const values = raw.get(flag.name) ?? [flag.value];
+    if (flag.kind === 'bool') {
+      out[flag.key] = value ?? parseGoBool(flag.value);
+      continue;
+    }
+    if (flag.kind === 'duration') {
+      const ms = (value as number | undefined) ?? parseDuration(flag.value);
+      if (ms === 0)
+        issues.push({ path: `--${flag.name}`, message: `"${formatDuration(ms)}" is not a positive duration, e.g. "5m", "30s"` });
+      else out[flag.key] = ms;
+      continue;
+    }
+    const values = value === undefined ? [flag.value] : Array.isArray(value) ? value : [String(value)];
     const last = values[values.length - 1] ?? flag.value;
     const path = `--${flag.name}`;
     switch (flag.kind) {
@@ -215,18 +232,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
       case 'string':
         out[flag.key] = last;
         break;
-      case 'bool': {
-        const parsed = parseGoBool(last);
-        if (parsed === undefined) issues.push({ path, message: `"${last}" is not a boolean (true or false)` });
-        else out[flag.key] = parsed;
-        break;
-      }
-      case 'duration': {
-        const ms = parseDuration(last);
-        if (ms === undefined || ms <= 0) issues.push({ path, message: `"${last}" is not a positive duration, e.g. "5m", "30s"` });
-        else out[flag.key] = ms;
-        break;
-      }
       case 'port': {
         const port = Number(last);
         if (!/^\d+$/.test(last) || port > 65535) issues.push({ path, message: `"${last}" is not a port (0-65535)` });

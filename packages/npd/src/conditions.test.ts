@@ -13,7 +13,7 @@ const at = (status: Condition['status'], reason: string, message: string): Condi
 });
 const healthy = at('False', fallback.reason, fallback.message);
 const sick = at('True', 'NodeHasFDPressure', 'fd usage 95%');
-const unknown = at('Unknown', fallback.reason, 'plugin timed out');
+const unknown = at('Unknown', 'FDPressureUnknown', 'plugin timed out');
 
 describe('transition (NPD custom plugin state machine)', () => {
   const cases: {
@@ -36,16 +36,16 @@ describe('transition (NPD custom plugin state machine)', () => {
       want: { status: 'False', reason: 'NodeHasNoFDPressure', message: 'node has no fd pressure' },
     },
     {
-      name: 'True → Unknown takes the default reason and keeps the output for debugging',
+      name: 'True → Unknown says Unknown in its reason (not the healthy default) and keeps the output for debugging',
       current: sick,
       observed: { status: 'Unknown', reason: 'NodeHasFDPressure', message: 'Timeout when running plugin' },
-      want: { status: 'Unknown', reason: 'NodeHasNoFDPressure', message: 'Timeout when running plugin' },
+      want: { status: 'Unknown', reason: 'FDPressureUnknown', message: 'Timeout when running plugin' },
     },
     {
       name: 'False → Unknown',
       current: healthy,
       observed: { status: 'Unknown', reason: 'NodeHasFDPressure', message: 'exit 3' },
-      want: { status: 'Unknown', reason: 'NodeHasNoFDPressure', message: 'exit 3' },
+      want: { status: 'Unknown', reason: 'FDPressureUnknown', message: 'exit 3' },
     },
     {
       name: 'Unknown → False restores the default message',

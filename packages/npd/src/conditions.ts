@@ -36,8 +36,17 @@ export interface TransitionOptions {
 }
 
 /**
+ * The reason of an Unknown condition: `<type>Unknown` (as the kubelet's Ready Unknown says NodeStatusUnknown).
+ * NPD keeps the healthy default reason there ("FrequentKubeletRestart Unknown NoFrequentKubeletRestart"),
+ * which reads as healthy to anyone who filters on the reason.
+ */
+export function unknownReason(type: string): string {
+  return `${type}Unknown`;
+}
+
+/**
  * The permanent-problem state machine of NPD's custom plugin monitor (its five scenarios):
- * True→False/Unknown takes the default reason (and default message when False, the output when Unknown);
+ * True→False takes the default reason and message, →Unknown the reason `<type>Unknown` and the output;
  * →True takes the rule's reason and output; True→True with another reason (or another message,
  * when enabled) updates; anything else is no change. Returns undefined when nothing changes.
  */
@@ -52,14 +61,11 @@ export function transition(
   const falseMessage = options.refreshMessage === true && observed.message !== '' ? observed.message : fallback.message;
   let reason: string;
   let message: string;
-  if (current.status === 'True' && status !== 'True') {
-    reason = fallback.reason;
-    message = status === 'False' ? falseMessage : observed.message;
-  } else if (current.status !== 'True' && status === 'True') {
+  if (current.status !== 'True' && status === 'True') {
     reason = observed.reason;
     message = observed.message;
   } else if (current.status !== status) {
-    reason = fallback.reason;
+    reason = status === 'Unknown' ? unknownReason(current.type) : fallback.reason;
     message = status === 'False' ? falseMessage : observed.message;
   } else if (
     status === 'True' &&

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { writeJournal } from './testing/journal.ts';
 
 const exec = promisify(execFile);
 const hostRoot = join(import.meta.dirname, 'fixtures', 'host');
@@ -39,5 +42,38 @@ describe('log-counter (upstream-compatible plug-in)', () => {
     const result = await logCounter(['--host-root=/nonexistent', '--lookback=20m', '--pattern=x']);
     assert.equal(result.code, 3);
     assert.match(result.stdout, /no journal files/);
+  });
+
+  it('exits 3 naming a bad flag (Go durations)', async () => {
+    const result = await logCounter([...base, '--lookback=20 minutes']);
+    assert.equal(result.code, 3);
+    assert.match(result.stdout, /--lookback: "20 minutes" is not a duration \(time: unknown unit " minutes" in duration "20 minutes"\)/);
+  });
+
+  it("counts a kubelet restart burst in a real journal file (systemd-journal-remote + the real journalctl), as upstream's systemd-monitor-counter runs it", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'npd-logcounter-'));
+    try {
+      const now = Date.now();
+      await mkdir(join(root, 'proc'));
+      await writeFile(join(root, 'proc', 'stat'), `btime ${Math.floor(now / 1000) - 86_400}\n`);
+      await writeJournal(
+        join(root, 'var', 'log', 'journal'),
+        [25, 15, 12, 9, 5, 1].map((m) => ({ timestamp: now - m * 60_000, identifier: 'systemd', message: 'Started Kubernetes kubelet.' })),
+      );
+      const args = [
+        `--host-root=${root}`,
+        '--journald-source=systemd',
+        '--lookback=20m',
+        '--delay=5m',
+        '--pattern=Started Kubernetes kubelet',
+      ];
+      assert.deepEqual(await logCounter([...args, '--count=5']), {
+        code: 1,
+        stdout: 'Found 5 matching logs, which meets the threshold of 5\n',
+      });
+      assert.deepEqual(await logCounter([...args, '--count=6']), { code: 0, stdout: '' }, 'the start 25 minutes ago is outside --lookback');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

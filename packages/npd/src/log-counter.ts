@@ -3,7 +3,7 @@
 // runs unchanged as a custom plug-in: counts journald lines matching --pattern within --lookback
 // (minus --revert-pattern matches, ignoring the --delay after boot); exit 1 when the count reaches
 // --count, 0 below it, 3 (Unknown) when the journal cannot be read. Its own entry point: it reads argv.
-import { parseDuration } from '@ack-npd/core';
+import { type FlagValues, parseFlags } from '@ack-npd/core';
 import { bootTime, createHostFs } from './hostfs.ts';
 import { journalEntries } from './logmonitor/journald.ts';
 
@@ -19,26 +19,36 @@ const USAGE = `log-counter: count journald lines (NPD's log-counter)
   --journalctl string        journalctl binary (default "journalctl")
 `;
 
+const SPECS = {
+  'journald-source': { type: 'string' },
+  'log-path': { type: 'string' },
+  lookback: { type: 'duration' },
+  delay: { type: 'duration' },
+  count: { type: 'string' },
+  pattern: { type: 'string' },
+  'revert-pattern': { type: 'string' },
+  'host-root': { type: 'string' },
+  journalctl: { type: 'string' },
+} as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--?([^=]+)(?:=(.*))?$/s.exec(argv[i] ?? '');
-    if (!match?.[1]) {
-      process.stdout.write(`unexpected argument ${argv[i]}\n${USAGE}`);
-      return 3;
-    }
-    flags.set(match[1], match[2] ?? argv[++i] ?? '');
-  }
-  const lookback = parseDuration(flags.get('lookback') ?? '0') ?? Number.NaN;
-  const delay = parseDuration(flags.get('delay') ?? '0') ?? Number.NaN;
-  const count = Number(flags.get('count') ?? '1');
-  const pattern = flags.get('pattern');
-  if (!pattern || !Number.isFinite(lookback) || !Number.isFinite(delay) || !Number.isInteger(count)) {
-    process.stdout.write(`invalid flags\n${USAGE}`);
+  let flags: FlagValues<typeof SPECS>;
+  try {
+    flags = parseFlags(argv, SPECS);
+  } catch (error) {
+    process.stdout.write(`${(error as Error).message}\n${USAGE}`);
     return 3;
   }
-  const revert = flags.get('revert-pattern');
-  const hostfs = createHostFs(flags.get('host-root') || '/');
+  const lookback = flags.lookback ?? 0;
+  const delay = flags.delay ?? 0;
+  const count = Number(flags.count ?? '1');
+  const pattern = flags.pattern;
+  if (!pattern || !Number.isInteger(count)) {
+    process.stdout.write(`invalid flags: --pattern is required, --count must be an integer\n${USAGE}`);
+    return 3;
+  }
+  const revert = flags['revert-pattern'];
+  const hostfs = createHostFs(flags['host-root'] || '/');
   const now = Date.now();
   const boot = await bootTime(hostfs, now).catch(() => 0);
   const since = Math.max(now - lookback, boot + delay);
@@ -46,9 +56,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const unmatch = revert ? new RegExp(revert) : undefined;
   let actual = 0;
   try {
-    const source = flags.get('journald-source');
-    const logPath = flags.get('log-path');
-    const command = flags.get('journalctl');
+    const source = flags['journald-source'];
+    const logPath = flags['log-path'];
+    const command = flags.journalctl;
     for await (const entry of journalEntries(
       {
         hostfs,

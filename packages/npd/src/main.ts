@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
-import { ConfigError, createLogger } from '@ack-npd/core';
+import { ConfigError } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import { startAgent } from './app.ts';
 import { HELP, parseCli } from './cli.ts';
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from '@ack-npd/core';
+import { Counter, Gauge, Histogram, type Registry } from '@ack-npd/core/prom-lite';
 
 /** The agent's metrics, on an injected registry; names follow NPD (problem_counter, problem_gauge). */
 export interface NpdMetrics {

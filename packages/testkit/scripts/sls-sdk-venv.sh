@@ -2,12 +2,15 @@
 # Creates (idempotently) a Python virtualenv holding the official Alibaba Cloud SDKs that the
 # test peers are cross-checked against: the Log Service SDK (aliyun-log-python-sdk) and the
 # EventBridge SDK (alibabacloud-eventbridge), from PyPI only (pip's configured index).
-# Prints the venv's python path on stdout. Override the location with SLS_SDK_VENV and the
-# requirements with SLS_SDK_SPEC (space-separated pip requirement specifiers).
+# Prints the venv's python path on stdout. Override the location with SLS_SDK_VENV, the
+# requirements with SLS_SDK_SPEC (space-separated pip requirement specifiers) and the import
+# that proves them installed with SLS_SDK_IMPORT: other peers' official clients (the Riemann
+# client) get venvs of their own that way.
 set -euo pipefail
 
 VENV="${SLS_SDK_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ack-npd/pyenv-sls}"
 SDK_SPEC="${SLS_SDK_SPEC:-aliyun-log-python-sdk==0.9.52 lz4 alibabacloud-eventbridge==1.3.8}"
+SDK_IMPORT="${SLS_SDK_IMPORT:-import aliyun.log, lz4.block, alibabacloud_eventbridge.client}"
 STAMP="$VENV/.installed"
 
 ready() { [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$SDK_SPEC" ]]; }
@@ -41,6 +44,6 @@ rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV" >&2
 read -r -a requirements <<<"$SDK_SPEC"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}" >&2
-"$VENV/bin/python" -c 'import aliyun.log, lz4.block, alibabacloud_eventbridge.client' >&2
+"$VENV/bin/python" -c "$SDK_IMPORT" >&2
 echo "$SDK_SPEC" >"$STAMP"
 echo "$VENV/bin/python"

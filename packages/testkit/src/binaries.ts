@@ -15,6 +15,8 @@ export interface KubeBinaries {
   readonly kubeScheduler: string;
   readonly kwok: string;
   readonly helm: string;
+  /** Built with the control plane, so client and server versions match. */
+  readonly kubectl: string;
   /** kwok Stages (node initialize + heartbeat, pod ready/complete/delete). */
   readonly kwokStages: string;
 }
@@ -50,6 +52,7 @@ async function locate(): Promise<KubeBinaries> {
     kubeScheduler: bin('kube-scheduler'),
     kwok: bin('kwok'),
     helm: bin('helm'),
+    kubectl: bin('kubectl'),
     kwokStages,
   };
 }

@@ -22,8 +22,8 @@ process.stdout.write(
     `cluster ${cluster.info.version} is up with ${cluster.nodes.length} kwok nodes (Ctrl-C stops it and removes ${cluster.info.workDir})`,
     '',
     `  export KUBECONFIG=${cluster.kubeconfigPath}`,
+    `  export PATH=${cluster.info.binDir}:$PATH   # kubectl and helm built with the control plane`,
     '  kubectl get nodes',
-    `  alias helm=${cluster.info.binDir}/helm`,
     '',
   ].join('\n'),
 );

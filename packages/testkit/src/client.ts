@@ -114,9 +114,13 @@ export class ClusterClient {
     return name;
   }
 
-  /** Runs kubectl against this cluster as admin (or another kubeconfig). */
+  /** Runs the kubectl built with the control plane (same version) against this cluster as admin (or another kubeconfig). */
   async kubectl(args: readonly string[], options: { kubeconfig?: string; input?: string } = {}): Promise<string> {
-    return this.#exec('kubectl', ['--kubeconfig', options.kubeconfig ?? this.info.kubeconfigPath, ...args], options.input);
+    return this.#exec(
+      join(this.info.binDir, 'kubectl'),
+      ['--kubeconfig', options.kubeconfig ?? this.info.kubeconfigPath, ...args],
+      options.input,
+    );
   }
 
   /** Runs the cached helm binary against this cluster, with helm's own state kept in the work dir. */

@@ -16,10 +16,14 @@ describe('shared real cluster', () => {
     await cluster.core.deleteNamespace({ name: namespace }).catch(() => undefined);
   });
 
-  it('reports the pinned Kubernetes version through kubectl', async () => {
-    const version = JSON.parse(await cluster.kubectl(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } };
+  it('reports the pinned Kubernetes version through a kubectl of the same version', async () => {
+    const version = JSON.parse(await cluster.kubectl(['version', '-o', 'json'])) as {
+      clientVersion: { gitVersion: string };
+      serverVersion: { gitVersion: string };
+    };
     assert.match(version.serverVersion.gitVersion, /^v1\.\d+\.\d+$/);
     assert.equal(version.serverVersion.gitVersion, cluster.info.version);
+    assert.equal(version.clientVersion.gitVersion, cluster.info.version, 'kubectl is built with the control plane: no version skew');
   });
 
   it('lists the kwok nodes as Ready with kubectl', async () => {

@@ -17,14 +17,21 @@ export const sinkFactories = {
   dingtalk: lazy(async () => (await import('./dingtalk/index.ts')).createDingTalkSink),
   sls: lazy(async () => (await import('./sls/index.ts')).createSlsSink),
   eventbridge: lazy(async () => (await import('./eventbridge.ts')).createEventBridgeSink),
+  eventcenter: lazy(async () => (await import('./eventcenter.ts')).createEventCenterSink),
+  wechat: lazy(async () => (await import('./wechat.ts')).createWeChatSink),
+  wecom: lazy(async () => (await import('./wecom.ts')).createWeComRobotSink),
+  lark: lazy(async () => (await import('./lark.ts')).createLarkSink),
+  feishu: lazy(async () => (await import('./lark.ts')).createLarkSink),
+  slack: lazy(async () => (await import('./slack.ts')).createSlackSink),
+  teams: lazy(async () => (await import('./teams.ts')).createTeamsSink),
+  honeycomb: lazy(async () => (await import('./honeycomb.ts')).createHoneycombSink),
+  riemann: lazy(async () => (await import('./riemann/index.ts')).createRiemannSink),
   mysql: lazy(async () => (await import('./mysql.ts')).createMysqlSink),
   influxdb: lazy(async () => (await import('./influxdb.ts')).createInfluxdbSink),
   elasticsearch: lazy(async () => (await import('./elasticsearch.ts')).createElasticsearchSink),
   mongo: lazy(async () => (await import('./mongo.ts')).createMongoSink),
   kafka: lazy(async () => (await import('./kafka.ts')).createKafkaSink),
 } satisfies Record<string, SinkFactory>;
-
-export type SinkKey = keyof typeof sinkFactories;
 
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
   const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@ack-npd/core';
+import { ConfigError, parseGoBool } from '@ack-npd/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request } from 'undici';
 import { KubeApiError, SinkError } from '../errors.ts';
@@ -81,7 +81,12 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
   const method = (q.get('method') || 'GET').toUpperCase();
   if (!METHODS.has(method)) throw configError(spec, 'method', `must be one of ${[...METHODS].join(', ')}, got "${method}"`);
   const headers: Record<string, string> = {};
-  for (const header of q.getAll('header')) {
+  // One header per value; a value may also hold several, one per line (a Secret's `headers` key), and
+  // may be empty (a Secret with no headers). HTTP header values cannot contain line breaks anyway.
+  for (const header of q
+    .getAll('header')
+    .flatMap((value) => value.split(/\r?\n/))
+    .filter((line) => line.trim() !== '')) {
     const at = header.indexOf('=');
     if (at <= 0) throw configError(spec, 'header', `expected header=Name=Value, got "${header}"`);
     headers[header.slice(0, at).trim().toLowerCase()] = header.slice(at + 1);
@@ -109,7 +114,8 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
 export async function createWebhookSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
   const config = await parseWebhookSpec(spec, context.kubeConfig);
   const q = spec.query;
-  const insecure = q.get('insecure') === 'true';
+  const insecure = q.has('insecure') ? parseGoBool(q.get('insecure') ?? '') : false;
+  if (insecure === undefined) throw configError(spec, 'insecure', `"${q.get('insecure')}" is not a boolean: must be true or false`);
   const caPath = q.get('ca');
   let ca: string | undefined;
   if (caPath) {

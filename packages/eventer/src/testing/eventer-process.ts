@@ -8,17 +8,23 @@ const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 export class EventerProcess {
   readonly #args: readonly string[];
   readonly #logPath: string;
+  readonly #env: NodeJS.ProcessEnv;
   #child: ChildProcess | undefined;
   #exited: Promise<number | null> = Promise.resolve(null);
 
-  constructor(args: readonly string[], logPath: string) {
+  /** `env` is added to this process's environment (secrets that `--sink` URIs reference). */
+  constructor(args: readonly string[], logPath: string, env: NodeJS.ProcessEnv = {}) {
     this.#args = args;
     this.#logPath = logPath;
+    this.#env = env;
   }
 
   start(): void {
     const log = createWriteStream(this.#logPath, { flags: 'a' });
-    const child = spawn(process.execPath, ['--conditions=development', MAIN, ...this.#args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=development', MAIN, ...this.#args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.#env },
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.#child = child;

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
  */
 export class WebhookReceiver {
   readonly deliveries = new Map<string, number>();
+  /** When each key first arrived (ms since the epoch). */
+  readonly firstAt = new Map<string, number>();
   raw = 0;
   mode: 'ok' | 'fail' = 'ok';
   readonly #server: Server;
@@ -28,6 +30,7 @@ export class WebhookReceiver {
           // not JSON: the whole body is the key
         }
         this.deliveries.set(key, (this.deliveries.get(key) ?? 0) + 1);
+        if (!this.firstAt.has(key)) this.firstAt.set(key, Date.now());
         res.writeHead(200).end('ok');
       });
     });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { conntrackUsage } from '../testing/this-machine.ts';
 import { createConntrackCheck } from './conntrack.ts';
-import { assertWellFormed, fixtureFs, only, probeOnce } from './testing.ts';
+import { fixtureFs, only, probeOnce } from './testing.ts';
 
 describe('network_problem_check', () => {
   it('is healthy when the conntrack table has room', async () => {
@@ -29,8 +30,21 @@ describe('network_problem_check', () => {
     assert.match(condition.message ?? '', /malformed \/proc\/sys\/net\/netfilter\/nf_conntrack_max/);
   });
 
-  it('runs on this machine', async () => {
-    const check = createConntrackCheck();
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+  it('runs on this machine: what /proc/sys/net/netfilter shows, or Unknown naming the absent file', async () => {
+    const usage = conntrackUsage();
+    if (!usage) {
+      assert.deepEqual(only(await probeOnce(createConntrackCheck(), createHostFs('/'))), {
+        type: 'ConntrackProblem',
+        status: 'Unknown',
+        message: 'nf_conntrack is not loaded (/proc/sys/net/netfilter/nf_conntrack_max absent)',
+      });
+      return;
+    }
+    const low = only(await probeOnce(createConntrackCheck({ warningPercentage: usage.below }), createHostFs('/')));
+    // An idle table (count 0) is at or above 0% only: below is 0 then.
+    assert.equal(low.status, 'True');
+    assert.equal(low.reason, 'ConntrackFull');
+    assert.match(low.message ?? '', new RegExp(`\\(\\d+/${usage.max}\\) at or above `));
+    assert.equal(only(await probeOnce(createConntrackCheck({ warningPercentage: usage.above }), createHostFs('/'))).status, 'False');
   });
 });

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createHostFs, type HostFs } from '../hostfs.ts';
+import { expectedCsi } from '../testing/this-machine.ts';
 import { createCsiHangCheck, csiMountPoints } from './csi-hang.ts';
-import { assertWellFormed, copyFixture, only, probeOnce } from './testing.ts';
+import { copyFixture, only, probeOnce } from './testing.ts';
 
 const POD_VOLUME = '/var/lib/kubelet/pods/0d6f2a4e-1111-2222-3333-444455556666/volumes/kubernetes.io~csi/pv-nas/mount';
 const GLOBAL = '/var/lib/kubelet/plugins/kubernetes.io/csi/diskplugin.csi.alibabacloud.com/abc123/globalmount';
@@ -117,8 +118,11 @@ describe('csi_hang_check', () => {
     assert.equal(condition.message, 'cannot read /proc/1/mounts or /proc/mounts: ENOENT');
   });
 
-  it('runs on this machine', async () => {
+  it('runs on this machine: nothing to hang without CSI plug-ins or volumes, else a decided status', async () => {
     const check = createCsiHangCheck({ timeoutMs: 2000 });
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+    const condition = only(await probeOnce(check, createHostFs('/')));
+    const expected = expectedCsi('/var/lib/kubelet/plugins');
+    if (expected) assert.deepEqual(condition, { type: 'IOHang', ...expected });
+    else assert.notEqual(condition.status, 'Unknown', condition.message);
   });
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { diskUsage } from '../testing/this-machine.ts';
 import type { FsUsage } from './common.ts';
 import { createDiskPressureCheck } from './disk-pressure.ts';
-import { assertWellFormed, fixtureFs, only, probeOnce } from './testing.ts';
+import { fixtureFs, only, probeOnce } from './testing.ts';
 
 const GiB = 1024 ** 3;
 /** A filesystem of `size` GiB with `used` GiB used and 5% reserved for root. */
@@ -37,10 +38,13 @@ describe('disk_pressure_check', () => {
     });
   });
 
-  it('runs on this machine', async () => {
-    const check = createDiskPressureCheck();
-    const result = await probeOnce(check, createHostFs('/'));
-    assertWellFormed(check, result);
-    assert.notEqual(only(result).status, 'Unknown');
+  it('runs on this machine: True below the fullest filesystem statfs shows, False above it', async () => {
+    const paths = ['/', '/var/lib/kubelet', '/var/lib/containerd', '/var/lib/docker', '/tmp'];
+    const { below, above } = diskUsage(paths);
+    const low = only(await probeOnce(createDiskPressureCheck({ warningPercentage: below, paths }), createHostFs('/')));
+    assert.equal(low.status, 'True');
+    assert.equal(low.reason, 'NodeHasDiskPressure');
+    assert.match(low.message ?? '', /^disk usage of \/\S* \d+% \(\d+\.\d\/\d+\.\d GiB\) above /);
+    assert.equal(only(await probeOnce(createDiskPressureCheck({ warningPercentage: above, paths }), createHostFs('/'))).status, 'False');
   });
 });

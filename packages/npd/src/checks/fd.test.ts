@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { fdUsage } from '../testing/this-machine.ts';
 import { createFdCheck } from './fd.ts';
-import { assertWellFormed, fixtureFs, only, probeOnce } from './testing.ts';
+import { fixtureFs, only, probeOnce } from './testing.ts';
 
 describe('fd_check', () => {
   it('is healthy below the threshold', async () => {
@@ -32,8 +33,15 @@ describe('fd_check', () => {
     assert.match(condition.message ?? '', /cannot read \/proc\/sys\/fs\/file-nr: ENOENT/);
   });
 
-  it('runs on this machine', async () => {
-    const check = createFdCheck();
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+  it('runs on this machine: True below the usage /proc/sys/fs/file-nr shows, False above it', async () => {
+    const { below, above, max } = fdUsage();
+    const low = only(await probeOnce(createFdCheck({ warningPercentage: below }), createHostFs('/')));
+    assert.equal(low.status, 'True');
+    assert.equal(low.reason, 'NodeHasFDPressure');
+    assert.match(low.message ?? '', new RegExp(`^fd usage \\d+% \\(\\d+/${max}\\) above `));
+    assert.deepEqual(only(await probeOnce(createFdCheck({ warningPercentage: above }), createHostFs('/'))), {
+      type: 'FDPressure',
+      status: 'False',
+    });
   });
 });

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@ack-npd/core';
+import { startEcsMetadataServer } from '@ack-npd/testkit/peers/index';
 import { createHostFs } from '../hostfs.ts';
+import { expectedOnThisMachine } from '../testing/this-machine.ts';
 import { builtinChecks, checkNames, createChecks, parseCheckSettings } from './index.ts';
 import { createProbeMonitor } from './probe.ts';
-import { assertWellFormed, fixtureFs, only, probeOnce, silentLogger } from './testing.ts';
+import { assertWellFormed, copyFixture, fixtureFs, only, probeOnce, silentLogger } from './testing.ts';
 
 describe('check registry', () => {
   it("runs ACK's default set when nothing is configured", () => {
@@ -80,6 +84,24 @@ describe('check registry', () => {
     assert.deepEqual(parseCheckSettings({ plugin_settings: { some_future_key: 1 } }).ignoredSettings, ['some_future_key']);
   });
 
+  it("booleans in any spelling Go's strconv.ParseBool takes, anything else refused naming the key", () => {
+    for (const [value, want] of [
+      [false, false],
+      ['false', false],
+      ['0', false],
+      ['F', false],
+      ['True', true],
+      ['1', true],
+    ] as const)
+      assert.equal(parseCheckSettings({ plugin_settings: { ntp_check_sync: value } }).settings.ntp_check_sync, want, String(value));
+    assert.throws(
+      () => parseCheckSettings({ plugin_settings: { ntp_check_sync: 'yes' } }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.some((i) => i.path === 'plugin_settings.ntp_check_sync' && /must be true or false/.test(i.message)),
+    );
+  });
+
   it('parses list settings from comma strings', () => {
     const { settings } = parseCheckSettings({ plugin_settings: { nvidia_fatal_xids: '79, 48', disk_check_paths: '/,/data' } });
     assert.deepEqual(settings.nvidia_fatal_xids, [79, 48]);
@@ -87,20 +109,41 @@ describe('check registry', () => {
     assert.throws(() => parseCheckSettings({ plugin_settings: { nvidia_fatal_xids: '79,x' } }), /plugin_settings\.nvidia_fatal_xids\[1\]/);
   });
 
-  it('every check runs once on this machine and returns a well-formed result', async () => {
-    const config = parseCheckSettings({
-      alibaba_cloud_plugins: [...checkNames],
-      plugin_settings: {
-        ram_role_timeout: '1s',
-        public_network_timeout: '2s',
-        csi_hang_timeout: '2s',
-        nvidia_xid_state_file: '/tmp/npd-test-xid.json',
-      },
-    });
-    const hostfs = createHostFs('/');
-    for (const check of createChecks(config)) {
-      assertWellFormed(check, await probeOnce(check, hostfs));
-      await (check as { close?: () => Promise<void> }).close?.();
+  it('every check runs once on this machine, its network checks against loopback peers', async () => {
+    // The production defaults are never dialled: the ECS metadata service of the test kit and a local listener stand in.
+    const defaults = parseCheckSettings({}).settings;
+    assert.equal(defaults.ram_role_metadata_endpoint, 'http://100.100.100.200');
+    assert.equal(defaults.public_network_endpoint, '223.5.5.5:53');
+    const credentials = { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'sts', expiration: '2099-01-01T00:00:00Z' };
+    const metadata = await startEcsMetadataServer({ roleName: 'KubernetesWorkerRole-abc', credentials });
+    const listener = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    await using state = await copyFixture(undefined);
+    try {
+      const config = parseCheckSettings({
+        alibaba_cloud_plugins: [...checkNames],
+        plugin_settings: {
+          ram_role_metadata_endpoint: metadata.url,
+          public_network_endpoint: `127.0.0.1:${(listener.address() as AddressInfo).port}`,
+          csi_hang_timeout: '2s',
+          nvidia_xid_state_file: join(state.root, 'xid.json'),
+        },
+      });
+      const hostfs = createHostFs('/');
+      const statuses: Record<string, string> = {};
+      for (const check of createChecks(config)) {
+        const result = await probeOnce(check, hostfs);
+        assertWellFormed(check, result);
+        statuses[check.name] = only(result).status;
+        await (check as { close?: () => Promise<void> }).close?.();
+      }
+      assert.equal(statuses.ram_role_check, 'False', 'the metadata service lists a role');
+      assert.equal(statuses.public_network_check, 'False', 'the endpoint accepts');
+      const expected = await expectedOnThisMachine(config.settings);
+      for (const [name, status] of Object.entries(expected)) assert.equal(statuses[name], status, name);
+    } finally {
+      await metadata.close();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
     }
   });
 });

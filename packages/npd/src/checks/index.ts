@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, deepFreeze, durationMs, zodIssues } from '@ack-npd/core';
+import { ConfigError, type ConfigIssue, deepFreeze, durationMs, parseGoBool, zodIssues } from '@ack-npd/core';
 import { z } from 'zod';
 import { defaultNodePaths } from './common.ts';
 import { createConntrackCheck } from './conntrack.ts';
@@ -62,7 +62,14 @@ const splitComma = (value: unknown): unknown =>
     : value;
 const list = z.preprocess(splitComma, z.array(z.string().min(1)));
 const intList = z.preprocess(splitComma, z.array(z.coerce.number().int().nonnegative()));
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+/** A boolean, or a string in any spelling Go's strconv.ParseBool takes (`true`, `1`, `f`, ...). */
+const bool = (name: string) =>
+  z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+    const parsed = typeof value === 'boolean' ? value : parseGoBool(value);
+    if (parsed !== undefined) return parsed;
+    ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  });
 const absolutePath = z.string().regex(/^\//, 'must be an absolute host path');
 
 const intervalKeys = Object.fromEntries(
@@ -88,7 +95,7 @@ const settingsSchema = z
     ps_hang_consecutive_checks: count(3),
     zombie_threshold: count(100),
     zombie_consecutive_checks: count(3),
-    ntp_check_sync: bool.default(true),
+    ntp_check_sync: bool('ntp_check_sync').default(true),
     csi_plugin_dir: absolutePath.default('/var/lib/kubelet/plugins'),
     csi_mounts_file: absolutePath.optional(),
     csi_hang_timeout: duration.prefault('5s'),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { inodeUsage } from '../testing/this-machine.ts';
 import type { FsUsage, StatfsSource } from './common.ts';
 import { createInodesCheck } from './inodes.ts';
 import { assertWellFormed, fixtureFs, only, probeOnce } from './testing.ts';
@@ -54,10 +55,17 @@ describe('inodes_usage_check', () => {
     assertWellFormed(check, await probeOnce(check, fixtureFs('healthy')));
   });
 
-  it('runs on this machine', async () => {
-    const check = createInodesCheck();
-    const result = await probeOnce(check, createHostFs('/'));
-    assertWellFormed(check, result);
-    assert.notEqual(only(result).status, 'Unknown');
+  it('runs on this machine: True below the fullest inode table statfs shows, False above it', async () => {
+    const paths = ['/', '/var/lib/kubelet', '/var/lib/containerd', '/var/lib/docker', '/tmp'];
+    const usage = inodeUsage(paths);
+    if (!usage) {
+      // No filesystem here with an inode table (btrfs everywhere): nothing can be under inode pressure.
+      assert.equal(only(await probeOnce(createInodesCheck({ warningPercentage: 1, paths }), createHostFs('/'))).status, 'False');
+      return;
+    }
+    const low = only(await probeOnce(createInodesCheck({ warningPercentage: usage.below, paths }), createHostFs('/')));
+    assert.equal(low.status, 'True');
+    assert.equal(low.reason, 'NodeHasInodesPressure');
+    assert.equal(only(await probeOnce(createInodesCheck({ warningPercentage: usage.above, paths }), createHostFs('/'))).status, 'False');
   });
 });

@@ -3,8 +3,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { expectedIrqbalance } from '../testing/this-machine.ts';
 import { countCpuList, createIrqbalanceCheck } from './irqbalance.ts';
-import { assertWellFormed, copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
+import { copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
 
 describe('irqbalance_check', () => {
   it('counts CPU lists', () => {
@@ -41,8 +42,9 @@ describe('irqbalance_check', () => {
     assert.match(condition.message ?? '', /malformed \/sys\/devices\/system\/cpu\/online/);
   });
 
-  it('runs on this machine', async () => {
-    const check = createIrqbalanceCheck();
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+  it('runs on this machine: the status its online CPUs and processes call for', async () => {
+    const condition = only(await probeOnce(createIrqbalanceCheck(), createHostFs('/')));
+    const expected = expectedIrqbalance();
+    assert.deepEqual(condition, { type: 'IRQBalanceProblem', ...expected });
   });
 });

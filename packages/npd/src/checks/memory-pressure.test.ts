@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { memoryUsage } from '../testing/this-machine.ts';
 import { createMemoryPressureCheck } from './memory-pressure.ts';
-import { assertWellFormed, fixtureFs, only, probeOnce } from './testing.ts';
+import { fixtureFs, only, probeOnce } from './testing.ts';
 
 describe('memory_pressure_check', () => {
   it('is healthy when enough memory is available', async () => {
@@ -26,8 +27,12 @@ describe('memory_pressure_check', () => {
     assert.match(condition.message ?? '', /malformed \/proc\/meminfo: MemTotal or MemAvailable missing/);
   });
 
-  it('runs on this machine', async () => {
-    const check = createMemoryPressureCheck();
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+  it('runs on this machine: True below the usage /proc/meminfo shows, False above it', async () => {
+    const { below, above, totalMiB } = memoryUsage();
+    const low = only(await probeOnce(createMemoryPressureCheck({ warningPercentage: below }), createHostFs('/')));
+    assert.equal(low.status, 'True');
+    assert.equal(low.reason, 'NodeHasMemoryPressure');
+    assert.match(low.message ?? '', new RegExp(`^memory usage \\d+% \\(\\d+/${totalMiB} MiB, MemAvailable \\d+ MiB\\) above `));
+    assert.equal(only(await probeOnce(createMemoryPressureCheck({ warningPercentage: above }), createHostFs('/'))).status, 'False');
   });
 });

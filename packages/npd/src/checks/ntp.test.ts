@@ -3,8 +3,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { expectedNtp } from '../testing/this-machine.ts';
 import { createNtpCheck } from './ntp.ts';
-import { assertWellFormed, copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
+import { copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
 
 async function addProcess(root: string, pid: number, comm: string): Promise<void> {
   await mkdir(join(root, 'proc', String(pid)), { recursive: true });
@@ -55,8 +56,13 @@ describe('ntp_check', () => {
     assert.match(only(await probeOnce(createNtpCheck(), fixtureFs('does-not-exist'))).message ?? '', /cannot list \/proc: ENOENT/);
   });
 
-  it('runs on this machine', async () => {
-    const check = createNtpCheck();
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+  it('runs on this machine: the status its processes and daemon binaries call for', async () => {
+    for (const checkSync of [true, false]) {
+      const condition = only(await probeOnce(createNtpCheck({ checkSync }), createHostFs('/')));
+      const expected = expectedNtp(checkSync);
+      assert.equal(condition.status, expected.status);
+      assert.equal(condition.reason, expected.reason);
+      if (expected.message) assert.equal(condition.message, expected.message);
+    }
   });
 });

@@ -3,8 +3,11 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { expectedNvidia } from '../testing/this-machine.ts';
+import type { Status } from '../types.ts';
 import { createNvidiaGpuCheck, parseXid } from './nvidia-gpu.ts';
-import { assertWellFormed, copyFixture, fixtureFs, only, probeOnce } from './testing.ts';
+import { createProbeMonitor } from './probe.ts';
+import { copyFixture, fixtureFs, only, probeOnce, silentLogger } from './testing.ts';
 
 describe('nvidia_gpu_check', () => {
   it('parses Xid lines', () => {
@@ -29,6 +32,22 @@ describe('nvidia_gpu_check', () => {
       message: 'no NVIDIA driver on this node (/proc/driver/nvidia absent)',
     });
     await check.close();
+  });
+
+  it('as a condition, Unknown carries the reason NvidiaXidErrorUnknown (not the healthy NodeHasNoNvidiaXidError)', async () => {
+    const check = createNvidiaGpuCheck();
+    const monitor = createProbeMonitor(check, { hostfs: fixtureFs('healthy'), logger: silentLogger });
+    const stop = new AbortController();
+    const statuses: Status[] = [];
+    for await (const status of monitor.run(stop.signal)) {
+      statuses.push(status);
+      if (statuses.length === 2) stop.abort();
+    }
+    await check.close();
+    assert.deepEqual(
+      statuses.map((s) => s.conditions.map((c) => [c.type, c.status, c.reason])),
+      [[['NvidiaXidError', 'False', 'NodeHasNoNvidiaXidError']], [['NvidiaXidError', 'Unknown', 'NvidiaXidErrorUnknown']]],
+    );
   });
 
   it('posts each Xid once, sets the condition for fatal ones, and remembers both across a restart', async () => {
@@ -122,10 +141,13 @@ describe('nvidia_gpu_check', () => {
     });
   });
 
-  it('runs on this machine', async () => {
+  it('runs on this machine: Unknown naming the absent driver, or (on a GPU node) a decided status', async () => {
     await using t = await copyFixture(undefined);
     const check = createNvidiaGpuCheck({ stateFile: join(t.root, 'xid.json') });
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+    const condition = only(await probeOnce(check, createHostFs('/')));
     await check.close();
+    const expected = expectedNvidia();
+    if (expected) assert.deepEqual(condition, { type: 'NvidiaXidError', ...expected });
+    else assert.notEqual(condition.status, 'Unknown', condition.message);
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
+import { pidUsage } from '../testing/this-machine.ts';
 import { createPidPressureCheck } from './pid-pressure.ts';
-import { assertWellFormed, fixtureFs, only, probeOnce } from './testing.ts';
+import { fixtureFs, only, probeOnce } from './testing.ts';
 
 describe('pid_pressure_check', () => {
   it('is healthy with few threads', async () => {
@@ -22,8 +23,12 @@ describe('pid_pressure_check', () => {
     assert.match(condition.message ?? '', /malformed \/proc\/loadavg/);
   });
 
-  it('runs on this machine', async () => {
-    const check = createPidPressureCheck();
-    assertWellFormed(check, await probeOnce(check, createHostFs('/')));
+  it('runs on this machine: True below the thread usage /proc shows, False above it', async () => {
+    const { below, above, limit } = pidUsage();
+    const low = only(await probeOnce(createPidPressureCheck({ warningPercentage: below }), createHostFs('/')));
+    assert.equal(low.status, 'True');
+    assert.equal(low.reason, 'NodeHasPIDPressure');
+    assert.match(low.message ?? '', new RegExp(`^pid usage \\d+% \\(\\d+/${limit} (pid_max|threads-max)\\) above `));
+    assert.equal(only(await probeOnce(createPidPressureCheck({ warningPercentage: above }), createHostFs('/'))).status, 'False');
   });
 });

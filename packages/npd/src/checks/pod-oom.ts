@@ -3,6 +3,9 @@
  * The lead posts the event on the Pod; this file only parses.
  */
 
+/** The reason the ack-kernel-monitor gives a pod's OOM kill; such events go on the Pod. */
+export const POD_OOM_REASON = 'PodOOMKilling';
+
 export interface PodOomKill {
   /** Pod UID with dashes, as the API shows it. */
   readonly podUid: string;
@@ -79,4 +82,19 @@ export function parsePodOomKill(block: string | readonly string[]): PodOomKill |
     if (pod) return { ...pod, process, pid, cgroup: candidate };
   }
   return undefined;
+}
+
+/**
+ * The event message naming the pod (as the caller resolved it: "ns/name (uid)", or just the UID) and
+ * the container, followed by the kernel's record block.
+ */
+export function podOomMessage(kill: PodOomKill, pod: string, block: string): string {
+  const container = kill.containerId ? ` container ${kill.containerId}` : '';
+  return `pod ${pod}${container} was OOM killed: process ${kill.process} pid ${kill.pid}\n${block}`;
+}
+
+/** A PodOOMKilling event with its message naming the pod UID and container; other events as they are. */
+export function namePodOomKill<E extends { reason: string; message: string }>(event: E): E {
+  const kill = event.reason === POD_OOM_REASON ? parsePodOomKill(event.message) : undefined;
+  return kill ? { ...event, message: podOomMessage(kill, kill.podUid, event.message) } : event;
 }

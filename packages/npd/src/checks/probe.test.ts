@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createRegistry } from '@ack-npd/core';
+import { createRegistry } from '@ack-npd/core/prom-lite';
 import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import { ProblemDetector } from '../engine.ts';
 import { createStdoutExporter } from '../exporters/stdout.ts';

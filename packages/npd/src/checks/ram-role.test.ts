@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { startEcsMetadataServer } from '@ack-npd/testkit/peers/index';
 import { createHostFs } from '../hostfs.ts';
 import { createRamRoleCheck } from './ram-role.ts';
-import { assertWellFormed, only, probeOnce } from './testing.ts';
+import { only, probeOnce } from './testing.ts';
 
 const hostfs = createHostFs('/');
 
@@ -103,8 +104,27 @@ describe('ram_role_check', () => {
     );
   });
 
-  it('runs on this machine against the real endpoint', async () => {
-    const check = createRamRoleCheck({ timeoutMs: 1000 });
-    assertWellFormed(check, await probeOnce(check, hostfs));
+  it("against the test kit's ECS metadata service in enforced (IMDSv2-only) mode: has a role", async () => {
+    await using metadata = await ecsMetadata({ roleName: 'KubernetesWorkerRole-abc', requireToken: true });
+    const check = createRamRoleCheck({ endpoint: metadata.url });
+    assert.deepEqual(only(await probeOnce(check, hostfs, 1000)), { type: 'RAMRoleError', status: 'False' });
+    assert.deepEqual(only(await probeOnce(check, hostfs, 2000)), { type: 'RAMRoleError', status: 'False' });
+    assert.equal(metadata.tokensIssued, 1, 'the token is reused until it expires');
+  });
+
+  it("against the test kit's ECS metadata service: an instance without a role", async () => {
+    await using metadata = await ecsMetadata({ roleName: '' });
+    const condition = only(await probeOnce(createRamRoleCheck({ endpoint: metadata.url }), hostfs));
+    assert.equal(condition.reason, 'NodeHasNoRAMRole');
+    assert.equal(
+      condition.message,
+      `no RAM role attached to this instance (GET ${metadata.url}${'/latest/meta-data/ram/security-credentials/'} returned 404)`,
+    );
   });
 });
+
+async function ecsMetadata(options: { roleName: string; requireToken?: boolean }) {
+  const credentials = { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'sts', expiration: '2099-01-01T00:00:00Z' };
+  const server = await startEcsMetadataServer({ ...options, credentials });
+  return Object.assign(server, { [Symbol.asyncDispose]: () => server.close() });
+}

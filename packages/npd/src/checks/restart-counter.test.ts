@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import { createHostFs } from '../hostfs.ts';
 import { type JournalEntry, parseJournalLine } from '../logmonitor/journald.ts';
 import { silentLogger } from '../testing/logger.ts';
+import type { Status } from '../types.ts';
+import { createProbeMonitor } from './probe.ts';
 import { createRestartCounterCheck } from './restart-counter.ts';
 
 const hostfs = createHostFs(join(import.meta.dirname, '..', 'fixtures', 'host'));
@@ -70,5 +72,30 @@ describe('restart counter (log-counter)', () => {
     const check = createRestartCounterCheck({ journal: fakeJournal(entries).journal });
     const result = await check.probe({ hostfs, now, signal: new AbortController().signal, logger: silentLogger() });
     assert.equal(result.conditions?.[0]?.status, 'False');
+  });
+
+  it('Unknown when the journal cannot be read, with a reason that says so (not the healthy NoFrequent…Restart)', async () => {
+    const check = createRestartCounterCheck({
+      // biome-ignore lint/correctness/useYield: a journal that fails before its first entry
+      journal: async function* () {
+        throw new Error('journalctl: No journal files were found.');
+      },
+    });
+    const monitor = createProbeMonitor(check, { hostfs, logger: silentLogger() });
+    const stop = new AbortController();
+    const statuses: Status[] = [];
+    for await (const status of monitor.run(stop.signal)) {
+      statuses.push(status);
+      if (statuses.length === 2) stop.abort();
+    }
+    assert.deepEqual(
+      statuses[1]?.conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+      ['FrequentKubeletRestart', 'FrequentDockerRestart', 'FrequentContainerdRestart'].map((type) => [
+        type,
+        'Unknown',
+        `${type}Unknown`,
+        'restart_counter failed: journalctl: No journal files were found.',
+      ]),
+    );
   });
 });

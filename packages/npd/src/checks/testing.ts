@@ -1,7 +1,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 import { createHostFs, type HostFs } from '../hostfs.ts';
 import type { ProbeCheck, ProbeCondition, ProbeResult } from './probe.ts';
 

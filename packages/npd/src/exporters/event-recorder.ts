@@ -1,7 +1,7 @@
 import type { Logger } from '@ack-npd/core';
-import type { CoreV1Event } from '@kubernetes/client-node';
 import { KubeApiError } from '../errors.ts';
 import type { ProblemEvent } from '../types.ts';
+import type { ApiEvent } from './node-api.ts';
 
 export interface InvolvedNode {
   readonly name: string;
@@ -18,8 +18,8 @@ export interface InvolvedObject extends InvolvedNode {
 
 export interface EventRecorderOptions {
   readonly namespace?: string;
-  readonly create: (namespace: string, event: CoreV1Event) => Promise<void>;
-  readonly patch: (namespace: string, name: string, patch: Partial<CoreV1Event>) => Promise<void>;
+  readonly create: (namespace: string, event: ApiEvent) => Promise<void>;
+  readonly patch: (namespace: string, name: string, patch: Partial<ApiEvent>) => Promise<void>;
   readonly logger: Logger;
   readonly onResult?: (result: 'created' | 'updated' | 'failed') => void;
   readonly onDrop?: (cause: 'spam_filter' | 'queue_full') => void;
@@ -139,7 +139,7 @@ export class EventRecorder {
       }
       // client-go names events <object>.<unix nanos, hex>: the write time, plus a sequence for uniqueness.
       const name = `${node.name}.${(BigInt(now) * 1_000_000n + BigInt(this.#sequence++ % 1_000_000)).toString(16)}`;
-      const body: CoreV1Event = {
+      const body: ApiEvent = {
         metadata: { name, namespace },
         involvedObject:
           node.kind === 'Pod'

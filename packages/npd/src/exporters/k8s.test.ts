@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRegistry } from '@ack-npd/core';
+import { createRegistry } from '@ack-npd/core/prom-lite';
 import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import { createNpdMetrics } from '../metrics.ts';
 import { FakeNodeApi } from '../testing/fake-node-api.ts';

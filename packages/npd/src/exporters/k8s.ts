@@ -1,5 +1,5 @@
 import { type Clock, type Logger, systemClock } from '@ack-npd/core';
-import { type PodOomKill, parsePodOomKill } from '../checks/pod-oom.ts';
+import { POD_OOM_REASON, type PodOomKill, parsePodOomKill, podOomMessage } from '../checks/pod-oom.ts';
 import type { NpdMetrics } from '../metrics.ts';
 import type { Exporter, ProblemEvent, Status } from '../types.ts';
 import { ConditionManager } from './condition-manager.ts';
@@ -26,8 +26,7 @@ export interface K8sExporterOptions {
   readonly podCacheMs?: number;
 }
 
-/** The reason the ack-kernel-monitor gives a pod's OOM kill; such events go on the Pod. */
-export const POD_OOM_REASON = 'PodOOMKilling';
+export { POD_OOM_REASON };
 
 export interface K8sExporter extends Exporter {
   /** Waits for the apiserver (GET the node, backoff), then syncs conditions until the signal aborts. */
@@ -95,14 +94,12 @@ export function createK8sExporter(options: K8sExporterOptions): K8sExporter {
     } catch (error) {
       logger.warn({ uid: kill.podUid, err: error instanceof Error ? error.message : String(error) }, 'cannot list pods');
     }
-    const container = kill.containerId ? ` container ${kill.containerId}` : '';
-    const what = `was OOM killed: process ${kill.process} pid ${kill.pid}`;
     if (!pod) {
-      const message = `pod ${kill.podUid} (not found on node ${options.nodeName})${container} ${what}\n${event.message}`;
+      const message = podOomMessage(kill, `${kill.podUid} (not found on node ${options.nodeName})`, event.message);
       recorder.record(on, source, { ...event, message }, clock.now());
       return;
     }
-    const message = `pod ${pod.namespace}/${pod.name} (${pod.uid})${container} ${what}\n${event.message}`;
+    const message = podOomMessage(kill, `${pod.namespace}/${pod.name} (${pod.uid})`, event.message);
     const target: InvolvedObject = { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, host: options.nodeName };
     recorder.record(target, source, { ...event, message }, clock.now());
   };

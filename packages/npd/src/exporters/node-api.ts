@@ -1,5 +1,4 @@
-import { ApiException, CoreV1Api, type CoreV1Event, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { KubeApiError } from '../errors.ts';
+import { type KubeClient, type KubeRequest, STRATEGIC_MERGE_PATCH } from '@ack-npd/core/kube-lite';
 
 /** A node condition as the API writes it (times are RFC 3339 strings). */
 export interface ApiNodeCondition {
@@ -9,6 +8,27 @@ export interface ApiNodeCondition {
   readonly message: string;
   readonly lastTransitionTime: string;
   readonly lastHeartbeatTime: string;
+}
+
+/** An Event as the exporter writes it (core/v1; timestamps serialize as RFC 3339). */
+export interface ApiEvent {
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly involvedObject: {
+    readonly kind: string;
+    readonly name: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly apiVersion: string;
+  };
+  readonly reason: string;
+  readonly message: string;
+  readonly type: string;
+  readonly source: { readonly component: string; readonly host: string };
+  readonly firstTimestamp: Date;
+  readonly lastTimestamp: Date;
+  readonly count: number;
+  readonly reportingComponent: string;
+  readonly reportingInstance: string;
 }
 
 /** A pod on this node, as PodOOMKilling needs it. */
@@ -26,56 +46,47 @@ export interface NodeApi {
   getNode(name: string): Promise<{ readonly uid: string }>;
   /** Strategic-merge PATCH of nodes/{name}/status with these conditions (merged by type). */
   patchNodeStatus(name: string, conditions: readonly ApiNodeCondition[]): Promise<void>;
-  createEvent(namespace: string, event: CoreV1Event): Promise<void>;
+  createEvent(namespace: string, event: ApiEvent): Promise<void>;
   /** Strategic-merge PATCH of an event (count, lastTimestamp, message). */
-  patchEvent(namespace: string, name: string, patch: Partial<CoreV1Event>): Promise<void>;
+  patchEvent(namespace: string, name: string, patch: Partial<ApiEvent>): Promise<void>;
   /** Pods bound to the node (fieldSelector spec.nodeName). */
   listPodsOnNode(nodeName: string): Promise<PodRef[]>;
 }
 
-export function createNodeApi(config: KubeConfig, options: { timeoutMs?: number } = {}): NodeApi {
-  const api = config.makeApiClient(CoreV1Api);
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-  const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        request(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new KubeApiError(`${what}: no answer in ${timeoutMs}ms`)), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      if (error instanceof KubeApiError) throw error;
-      if (error instanceof ApiException) {
-        const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
-        throw new KubeApiError(`${what}: HTTP ${error.code}: ${body.slice(0, 300)}`, { status: error.code, cause: error });
-      }
-      throw new KubeApiError(`${what}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+/** Creates the client from a resolved target (kubeconfig or in-cluster); no @kubernetes/client-node involved. */
+export function createNodeApi(client: KubeClient): NodeApi {
+  const call = <T>(description: string, request: KubeRequest): Promise<T> => client.request<T>({ ...request, description });
+  const enc = encodeURIComponent;
   return {
     async getNode(name) {
-      const node = await call(`get node ${name}`, () => api.readNode({ name }));
+      const node = await call<{ metadata?: { uid?: string } }>(`get node ${name}`, { method: 'GET', path: `/api/v1/nodes/${enc(name)}` });
       return { uid: node.metadata?.uid ?? '' };
     },
     async patchNodeStatus(name, conditions) {
-      await call(`patch node ${name} status`, () => api.patchNodeStatus({ name, body: { status: { conditions } } }, strategic));
+      await call(`patch node ${name} status`, {
+        method: 'PATCH',
+        path: `/api/v1/nodes/${enc(name)}/status`,
+        body: { status: { conditions } },
+        contentType: STRATEGIC_MERGE_PATCH,
+      });
     },
     async createEvent(namespace, event) {
-      await call('create event', () => api.createNamespacedEvent({ namespace, body: event }));
+      await call('create event', { method: 'POST', path: `/api/v1/namespaces/${enc(namespace)}/events`, body: event });
     },
     async patchEvent(namespace, name, patch) {
-      await call(`patch event ${name}`, () => api.patchNamespacedEvent({ namespace, name, body: patch }, strategic));
+      await call(`patch event ${name}`, {
+        method: 'PATCH',
+        path: `/api/v1/namespaces/${enc(namespace)}/events/${enc(name)}`,
+        body: patch,
+        contentType: STRATEGIC_MERGE_PATCH,
+      });
     },
     async listPodsOnNode(nodeName) {
-      const list = await call(`list pods on ${nodeName}`, () =>
-        api.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` }),
+      const list = await call<{ items?: { metadata?: { namespace?: string; name?: string; uid?: string } }[] }>(
+        `list pods on ${nodeName}`,
+        { method: 'GET', path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${nodeName}` } },
       );
-      return list.items.map((pod) => ({
+      return (list.items ?? []).map((pod) => ({
         namespace: pod.metadata?.namespace ?? '',
         name: pod.metadata?.name ?? '',
         uid: pod.metadata?.uid ?? '',

@@ -1,3 +1,4 @@
+import { namePodOomKill } from '../checks/pod-oom.ts';
 import type { Condition, Exporter, Status } from '../types.ts';
 
 export interface StdoutExporterOptions {
@@ -8,7 +9,7 @@ export interface StdoutExporterOptions {
   readonly debounceMs?: number;
 }
 
-/** Standalone mode: condition changes and events on stdout. */
+/** Standalone mode: condition changes and events on stdout (a PodOOMKilling names the pod UID and container, no API to ask). */
 export function createStdoutExporter(options: StdoutExporterOptions): Exporter {
   const printed = new Map<string, string>();
   const all = new Map<string, { source: string; condition: Condition }>();
@@ -21,6 +22,7 @@ export function createStdoutExporter(options: StdoutExporterOptions): Exporter {
   return {
     name: 'stdout',
     async export(status: Status) {
+      const events = status.events.map(namePodOomKill);
       const changed: Condition[] = [];
       for (const condition of status.conditions) {
         const key = `${status.source}\u0000${condition.type}`;
@@ -32,7 +34,7 @@ export function createStdoutExporter(options: StdoutExporterOptions): Exporter {
         changed.push(condition);
       }
       if (options.tty) {
-        for (const event of status.events) {
+        for (const event of events) {
           const type = event.severity === 'warn' ? 'Warning' : 'Normal';
           options.write(
             `${new Date(event.timestamp).toISOString()}  EVENT  ${type.padEnd(7)}  ${status.source}  ${event.reason}: ${event.message}\n`,
@@ -54,7 +56,7 @@ export function createStdoutExporter(options: StdoutExporterOptions): Exporter {
           })}\n`,
         );
       }
-      for (const e of status.events) {
+      for (const e of events) {
         options.write(
           `${JSON.stringify({
             kind: 'event',

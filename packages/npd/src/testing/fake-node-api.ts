@@ -1,12 +1,11 @@
-import type { CoreV1Event } from '@kubernetes/client-node';
 import { KubeApiError } from '../errors.ts';
-import type { ApiNodeCondition, NodeApi, PodRef } from '../exporters/node-api.ts';
+import type { ApiEvent, ApiNodeCondition, NodeApi, PodRef } from '../exporters/node-api.ts';
 
 /** In-memory NodeApi: records every call; `injectError()` makes the next calls fail. */
 export class FakeNodeApi implements NodeApi {
   readonly patches: ApiNodeCondition[][] = [];
-  readonly created: CoreV1Event[] = [];
-  readonly eventPatches: { name: string; patch: Partial<CoreV1Event> }[] = [];
+  readonly created: ApiEvent[] = [];
+  readonly eventPatches: { name: string; patch: Partial<ApiEvent> }[] = [];
   getNodeCalls = 0;
   listPodsCalls = 0;
   /** What listPodsOnNode returns. */
@@ -36,7 +35,7 @@ export class FakeNodeApi implements NodeApi {
     this.#maybeFail('patchNodeStatus');
     this.patches.push([...conditions]);
   }
-  async createEvent(_namespace: string, event: CoreV1Event): Promise<void> {
+  async createEvent(_namespace: string, event: ApiEvent): Promise<void> {
     this.#maybeFail('createEvent');
     this.created.push(event);
   }
@@ -45,7 +44,7 @@ export class FakeNodeApi implements NodeApi {
     this.#maybeFail('listPodsOnNode');
     return [...this.pods];
   }
-  async patchEvent(_namespace: string, name: string, patch: Partial<CoreV1Event>): Promise<void> {
+  async patchEvent(_namespace: string, name: string, patch: Partial<ApiEvent>): Promise<void> {
     this.#maybeFail('patchEvent', 404);
     this.eventPatches.push({ name, patch });
   }

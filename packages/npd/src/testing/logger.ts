@@ -1,4 +1,5 @@
-import { createLogger, type Logger } from '@ack-npd/core';
+import type { Logger } from '@ack-npd/core';
+import { createLogger } from '@ack-npd/core/logger';
 
 export function silentLogger(): Logger {
   return createLogger({ name: 'test', level: 'silent' });

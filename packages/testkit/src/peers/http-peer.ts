@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 
 /** A protocol-faithful peer listening on 127.0.0.1 (port 0 = a free one). */
 export interface RunningPeer {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
+  /** Stops listening (dropping open connections), stays down `downMs`, listens again on the same port; state is kept. */
+  restart(downMs?: number): Promise<void>;
 }
 
 export type PeerHandler = (request: IncomingMessage, body: Buffer, response: ServerResponse) => void | Promise<void>;
@@ -37,23 +39,34 @@ export async function startPeer(handler: PeerHandler, options: { port?: number; 
     });
   });
   server.keepAliveTimeout = 1000;
+  const port = await listenLoopback(server, options.port ?? 0);
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close,
+    async restart(downMs = 0) {
+      await close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await listenLoopback(server, port);
+    },
+  };
+}
+
+/** Listens on 127.0.0.1 (port 0 = a free one) and returns the port. */
+export async function listenLoopback(server: NetServer, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return (server.address() as AddressInfo).port;
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -69,4 +82,32 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 /** A test-controlled clock for peers (timestamp windows, rate limits); defaults to Date.now. */
 export interface PeerClock {
   now(): number;
+}
+
+/** JSON.parse, or undefined for text that is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sliding-window rate limits as chat services apply them: `over(key, limit, windowMs)` records
+ * a request for `key` and tells whether it is over `limit` in the last `windowMs` (an
+ * over-limit request is not recorded).
+ */
+export function rateWindows(clock: PeerClock): { over(key: string, limit: number, windowMs: number): boolean } {
+  const seen = new Map<string, number[]>();
+  return {
+    over(key, limit, windowMs) {
+      const now = clock.now();
+      const window = (seen.get(`${key}|${windowMs}`) ?? []).filter((at) => now - at < windowMs);
+      seen.set(`${key}|${windowMs}`, window);
+      if (window.length >= limit) return true;
+      window.push(now);
+      return false;
+    },
+  };
 }

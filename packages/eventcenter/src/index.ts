@@ -1,0 +1,10 @@
+export * from './api.ts';
+export * from './app.ts';
+export * from './auth.ts';
+export * from './lifecycle.ts';
+export * from './model.ts';
+export * from './nodes.ts';
+export * from './query.ts';
+export * from './server.ts';
+export * from './store/open.ts';
+export type * from './store/types.ts';

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
+import { loadKubeConfig } from '@ack-npd/core/kube';
+import { createLogger } from '@ack-npd/core/logger';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { startEventCenter } from './app.ts';
+import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
+import { buildServeConfig, type ServeConfig, type ServeFlags } from './config.ts';
+import { clusterOwnerLookup } from './owners.ts';
+import { openStore } from './store/open.ts';
+
+const HELP = `eventcenter: keeps Kubernetes events, query API, alerts, web UI
+
+Usage: eventcenter [serve] [flags]
+       eventcenter provision-sls [flags]      (see eventcenter provision-sls --help)
+
+  --listen=127.0.0.1:8080          HOST:PORT; anything but loopback needs --auth
+  --store=sqlite                   sqlite | sqlite:PATH | postgres (DSN from $EVENTCENTER_POSTGRES_DSN)
+  --data-dir=DIR                   SQLite file and state (default ./eventcenter-data)
+  --retention=168h                 delete events older than this (0 = keep)
+  --retention-max-bytes=2Gi        delete the oldest events beyond this size (0 = no limit)
+  --auth=none|token|tokenreview    token: $EVENTCENTER_{EDITOR,VIEWER,INGEST}_TOKENS (comma-separated);
+                                   tokenreview: the apiserver authenticates bearer tokens
+  --editors=GROUP,USER             tokenreview: who may change rules and silences (others read)
+  --ingesters=USER                 tokenreview: who may post events (the eventer's ServiceAccount)
+  --kubeconfig=FILE | --in-cluster read owner references for the pod lifecycle, TokenReview
+  --ui-dir=DIR                     built web UI (default: the package's ui/dist, or ui/ beside the bundle)
+  --cluster=ID                     cluster id stored with events that carry none
+  --notify=NAME=KEY:URI            repeatable; a notification sink for alert rules, eventer sink syntax
+                                   (e.g. ops=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$TOKEN)
+  --alert-interval=30s             how often rules are evaluated
+  --log-level=info
+  -h, --help
+`;
+
+const OPTIONS = {
+  listen: { type: 'string' },
+  store: { type: 'string' },
+  'data-dir': { type: 'string' },
+  retention: { type: 'string' },
+  'retention-max-bytes': { type: 'string' },
+  auth: { type: 'string' },
+  editors: { type: 'string' },
+  ingesters: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'in-cluster': { type: 'bool' },
+  'ui-dir': { type: 'string' },
+  cluster: { type: 'string' },
+  notify: { type: 'string', multiple: true },
+  'alert-interval': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'bool', short: 'h' },
+} as const satisfies FlagSpecs;
+
+/** The package's ui/dist (sources and dist/ layouts), or ui/ beside the bundle (the image). */
+function defaultUiDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
+}
+
+function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
+  if (config.auth === 'token') return tokenAuth(config.tokens);
+  if (config.auth === 'tokenreview' && kubeConfig) {
+    return tokenReviewAuth({ kubeConfig, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
+  }
+  return noAuth();
+}
+
+async function serve(argv: readonly string[]): Promise<number> {
+  let values: ServeFlags & { help?: boolean };
+  try {
+    values = parseFlags(argv, OPTIONS);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`eventcenter: ${error.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const logger = createLogger({ name: 'eventcenter', level: (values['log-level'] ?? 'info') as LogLevel });
+  let config: ServeConfig;
+  let kubeConfig: KubeConfig | undefined;
+  try {
+    config = buildServeConfig(values, process.env, join(process.cwd(), 'eventcenter-data'));
+    if (config.kubeconfig || config.inCluster) {
+      kubeConfig = loadKubeConfig({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env });
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`eventcenter: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(config.store);
+  } catch (error) {
+    process.stderr.write(`eventcenter: cannot open the ${config.store.backend} store: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const uiDir = config.uiDir ?? defaultUiDir();
+  const alerts = await import('./alerts/service.ts').then((m) =>
+    m.createAlertService({ store, logger: logger.child({ component: 'alerts' }), notify: config.notify, env: process.env, kubeConfig }),
+  );
+  const center = await startEventCenter({
+    store,
+    auth: authenticator(config, kubeConfig),
+    logger,
+    address: config.address,
+    port: config.port,
+    retention: config.retention,
+    defaultCluster: config.cluster,
+    extraRoutes: alerts.routes,
+    ...(uiDir ? { uiDir } : {}),
+    ...(kubeConfig ? { lookupOwners: clusterOwnerLookup(kubeConfig) } : {}),
+  });
+  const stop = new AbortController();
+  alerts.start(config.alertIntervalMs, stop.signal);
+  logger.info({ url: center.server.url, store: config.store.backend, auth: config.auth, ui: uiDir !== undefined }, 'eventcenter started');
+  process.stdout.write(`eventcenter listening on ${center.server.url}\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+  stop.abort();
+  await center.close();
+  await alerts.close();
+  await store.close();
+  logger.info('eventcenter stopped');
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'provision-sls') {
+    const { provisionSlsMain } = await import('./sls/main.ts');
+    return provisionSlsMain(rest);
+  }
+  return serve(command === 'serve' ? rest : argv);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,18 @@
+import { kubeJson } from '@ack-npd/eventer/kube-http';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface ReviewedUser {
+  readonly username: string;
+  readonly groups: readonly string[];
+}
+
+/** Asks the apiserver who a bearer token belongs to (authentication.k8s.io/v1 TokenReview). */
+export async function reviewToken(kubeConfig: KubeConfig, token: string): Promise<ReviewedUser | undefined> {
+  const review = await kubeJson<{ status?: { authenticated?: boolean; user?: { username?: string; groups?: string[] } } }>(
+    kubeConfig,
+    '/apis/authentication.k8s.io/v1/tokenreviews',
+    { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } },
+  );
+  if (!review.status?.authenticated) return undefined;
+  return { username: review.status.user?.username ?? '', groups: review.status.user?.groups ?? [] };
+}
