@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { CredentialsProvider } from '@ack-npd/eventer/sinks/sls-credentials';
-import { httpDate, slsContentMd5, slsSignature, slsStringToSign } from '@ack-npd/eventer/sinks/sls-signature';
+import type { CredentialsProvider } from '@ack-npd/eventer/sinks/sls/credentials';
+import { httpDate, slsContentMd5, slsSignature, slsStringToSign } from '@ack-npd/eventer/sinks/sls/signature';
 import { request } from 'undici';
 
 /** A Log Service error answer (`errorCode`), or a transport failure (code `NetworkError`). */

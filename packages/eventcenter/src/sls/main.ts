@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, systemClock } from '@ack-npd/core';
-import { requireCredentials } from '@ack-npd/eventer/sinks/sls-credentials';
+import { requireCredentials } from '@ack-npd/eventer/sinks/sls/credentials';
 import { createSlsAdmin, SlsApiError } from './client.ts';
 import { provisionSls } from './provision.ts';
 
