@@ -20,7 +20,8 @@ COPY . .
 RUN --mount=type=secret,id=ca --mount=type=cache,target=/root/.cache/pnpm-store \
     if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca npm_config_cafile=/run/secrets/ca; fi; \
     sh docker/pnpm.sh install --frozen-lockfile --store-dir=/root/.cache/pnpm-store --reporter=append-only \
- && sh docker/pnpm.sh exec node scripts/bundle.ts --out=/app npd log-counter eventer \
+ && sh docker/pnpm.sh exec node scripts/bundle.ts --out=/app npd log-counter eventer eventcenter \
+ && sh docker/pnpm.sh --filter @ack-npd/eventcenter-ui build && cp -r packages/eventcenter/ui/dist /app/ui \
  && strip --strip-all /usr/local/bin/node
 
 # Node and the C/C++ runtime it links, nothing else: no shell, no package manager.

@@ -51,4 +51,38 @@ describe('scripts/assemble-app', () => {
       assert.match(stdout, new RegExp(`^${program}`));
     });
   }
+
+  it('assembles eventcenter with its built web UI, and serves it', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'assemble-eventcenter-'));
+    dirs.push(parent);
+    const out = join(parent, 'app');
+    await runBounded('bash', [join(root, 'scripts', 'assemble-app'), 'eventcenter', out], 240_000);
+    assert.ok(existsSync(join(out, 'ui', 'dist', 'index.html')), 'the web UI next to dist/');
+    assert.ok(!existsSync(join(out, 'node_modules', 'vite')), 'the UI build tools stay out');
+    const center = spawn(process.execPath, [join(out, 'dist', 'main.js'), '--listen=127.0.0.1:0', `--data-dir=${parent}`], {
+      cwd: parent,
+      env: { PATH: process.env.PATH ?? '', HOME: parent },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        center.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        center.once('exit', (code) => reject(new Error(`eventcenter exited with ${code}: ${output}`)));
+      });
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.match(html, /<div id="app"><\/div>/);
+      const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+      assert.ok(script, `a module script in ${html}`);
+      assert.equal((await fetch(`${url}/${script}`)).status, 200);
+    } finally {
+      center.kill('SIGTERM');
+    }
+  });
 });

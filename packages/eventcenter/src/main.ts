@@ -27,7 +27,7 @@ Usage: eventcenter [serve] [flags]
   --editors=GROUP,USER             tokenreview: who may change rules and silences (others read)
   --ingesters=USER                 tokenreview: who may post events (the eventer's ServiceAccount)
   --kubeconfig=FILE | --in-cluster read owner references for the pod lifecycle, TokenReview
-  --ui-dir=DIR                     built web UI (default: the package's ui/dist when present)
+  --ui-dir=DIR                     built web UI (default: the package's ui/dist, or ui/ beside the bundle)
   --cluster=ID                     cluster id stored with events that carry none
   --notify=NAME=KEY:URI            repeatable; a notification sink for alert rules, eventer sink syntax
                                    (e.g. ops=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$TOKEN)
@@ -55,10 +55,10 @@ const OPTIONS = {
   help: { type: 'bool', short: 'h' },
 } as const satisfies FlagSpecs;
 
+/** The package's ui/dist (sources and dist/ layouts), or ui/ beside the bundle (the image). */
 function defaultUiDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  const dir = join(here, '..', 'ui', 'dist');
-  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+  return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
 }
 
 function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {

@@ -29,6 +29,41 @@ test('sink specs: key, endpoint, repeatable query values, $VAR and braced-VAR ex
   assert.equal(expandEnv(['$A-$', '{B}'].join(''), { A: '1', B: '2' }, 'x'), '1-2');
   assert.throws(() => expandEnv('$NOPE', {}, '--sink=x'), /\$NOPE is not set/);
   assert.equal(expandEnv('a$$b', {}, 'x'), 'a$b');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${VAR:-default} syntax under test
+  assert.equal(expandEnv('[${OPT:-}|${OPT:-d}|${SET:-d}]', { SET: 's' }, 'x'), '[|d|s]');
+});
+
+test('sink specs: a secret holding + & % # expands as data, neither corrupting the URI nor adding options', () => {
+  const secret = 'a+b&level=Normal%20#x';
+  const webhook = parseSinkSpec('webhook:https://h/x?level=Warning&header=Authorization=Bearer%20$TOKEN&header=$HEADERS', {
+    env: { TOKEN: secret, HEADERS: `X-Sig=${secret}\nX-Team=ops` },
+  });
+  assert.deepEqual(webhook.query.getAll('header'), [`Authorization=Bearer ${secret}`, `X-Sig=${secret}\nX-Team=ops`]);
+  assert.deepEqual(webhook.query.getAll('level'), ['Warning']);
+  assert.equal(webhook.endpoint?.href, 'https://h/x');
+  const dingtalk = parseSinkSpec('dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$DINGTALK_TOKEN&sign=$DINGTALK_SECRET', {
+    env: { DINGTALK_TOKEN: 't+k&sign=forged#', DINGTALK_SECRET: 'SEC%2F+/=' },
+  });
+  assert.deepEqual(dingtalk.query.getAll('access_token'), ['t+k&sign=forged#']);
+  assert.deepEqual(dingtalk.query.getAll('sign'), ['SEC%2F+/=']);
+  // A whole URL from a Secret keeps its own query; the sink options follow it.
+  const whole = parseSinkSpec('webhook:$WEBHOOK_URL?level=Warning', { env: { WEBHOOK_URL: 'https://h/hook?sig=a%2Bb&x=1' } });
+  assert.equal(whole.endpoint?.href, 'https://h/hook');
+  assert.deepEqual(
+    [...whole.query],
+    [
+      ['sig', 'a+b'],
+      ['x', '1'],
+      ['level', 'Warning'],
+    ],
+  );
+  // Inside the URL a value is percent-encoded (path separators kept).
+  const path = parseSinkSpec('webhook:https://user:$PASS@h/hooks/$HOOK_PATH?level=Warning', {
+    env: { PASS: 'p@ss#?', HOOK_PATH: 'T0/B0/x y?z#%' },
+  });
+  assert.equal(path.endpoint?.pathname, '/hooks/T0/B0/x%20y%3Fz%23%25');
+  assert.equal(decodeURIComponent(path.endpoint?.password ?? ''), 'p@ss#?');
+  assert.deepEqual([...path.query], [['level', 'Warning']]);
 });
 
 test('flags: kube-eventer defaults, names for repeated kinds, every problem reported at once', () => {

@@ -70,6 +70,28 @@ test('defaults: GET (kube-eventer), kube-eventer body, headers, idempotency key,
   await sink.close();
 });
 
+test("headers from a Secret's headers key: one per line, blank lines and an empty value ignored", async () => {
+  received.length = 0;
+  reply = { status: 200 };
+  const env = {
+    WEBHOOK_URL: `${base}/hook?sig=a%2Bb`,
+    WEBHOOK_HEADERS: 'Authorization=Bearer t+k&level=Normal%20#x\n\nX-Team=ops\n',
+    NONE: '',
+  };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: what the chart renders for an optional Secret key
+  const spec = parseSinkSpec('webhook:$WEBHOOK_URL?level=Warning&method=POST&header=$WEBHOOK_HEADERS&header=$NONE&header=${UNSET:-}', {
+    env,
+  });
+  const sink = await createWebhookSink(spec, context);
+  await sink.send([testEvent({ type: 'Warning' })], AbortSignal.timeout(5000));
+  const [r] = received as [Received];
+  assert.equal(r.url, '/hook?sig=a%2Bb');
+  assert.equal(r.headers.authorization, 'Bearer t+k&level=Normal%20#x');
+  assert.equal(r.headers['x-team'], 'ops');
+  assert.ok(sink.filter && !matchesFilter(sink.filter, testEvent({ type: 'Normal' })), 'level stays Warning');
+  await sink.close();
+});
+
 test('POST with a body template; errors are classified for retry', async () => {
   received.length = 0;
   const spec = parseSinkSpec(`webhook:${base}/x?method=POST`, {
