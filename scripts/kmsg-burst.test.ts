@@ -47,6 +47,7 @@ describe('kmsg burst against the chart memory limit', { timeout: 180_000 }, () =
     const child = spawn(
       process.execPath,
       [
+        ...imageNodeFlags(),
         join(work, 'npd.mjs'),
         `--host-root=${host}`,
         '--enable-k8s-exporter=false',

@@ -7,7 +7,7 @@
  * CPU is process CPU time from /proc/<pid>/stat, children that were waited for included (NPD's
  * plug-in scripts, our journalctl/ plug-ins): the machine is shared, so wall-clock share would lie.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
@@ -178,6 +178,7 @@ async function ours(intervalS: number, extra: readonly string[], env: NodeJS.Pro
     'ours',
     process.execPath,
     [
+      ...AGENT_NODE_FLAGS,
       join(bundleDir, 'npd.mjs'),
       '--port=0',
       `--prometheus-port=${metricsPort}`,
@@ -337,6 +338,8 @@ if (args.has('write')) {
   const current = readFileSync(doc, 'utf8');
   const marked = /<!-- bench-npd:start -->[\s\S]*<!-- bench-npd:end -->/;
   writeFileSync(doc, marked.test(current) ? current.replace(marked, text) : `${current.trimEnd()}\n\n${text}\n`);
+  // The tables as the repository's formatter lays them out.
+  spawnSync(join(repo, 'node_modules', '.bin', 'biome'), ['format', '--write', doc], { stdio: 'ignore' });
   log(`wrote ${doc}`);
 }
 process.exit(0);
