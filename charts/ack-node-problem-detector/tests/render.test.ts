@@ -138,7 +138,7 @@ describe('chart ack-node-problem-detector', () => {
     const deployment = JSON.stringify(docs.find((doc) => doc.kind === 'Deployment'));
     for (const secret of ['hooks.example.com', 'K3Y', 'T0K', 'X-Team'])
       assert.ok(!deployment.includes(secret), `"${secret}" in the Deployment`);
-    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$WEBHOOK_HEADERS/);
+    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$\{WEBHOOK_HEADERS:-\}/);
     const secret = docs.find((doc) => doc.kind === 'Secret') as unknown as {
       metadata: { name: string };
       stringData: Record<string, string>;
@@ -197,7 +197,7 @@ describe('chart ack-node-problem-detector', () => {
       assert.equal(spec.template.spec.hostNetwork, false);
       assert.ok(agent?.args.includes('--address=127.0.0.1') && agent.args.includes('--prometheus-address=127.0.0.1'));
       const [command, ...args] = agent?.livenessProbe.exec?.command ?? [];
-      assert.equal(command, 'node', 'the image has node, not curl');
+      assert.equal(command, '/usr/local/bin/node', "the image's node (docker/npd.Dockerfile), not curl");
       await promisify(execFile)(process.execPath, args, { timeout: 30_000 });
       healthz.close();
       await assert.rejects(
