@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { SinkError } from '../errors.ts';
 
 export interface PostReply {
@@ -17,6 +17,10 @@ export interface PostOptions {
   readonly sink: string;
   /** How a network failure is reported (a URL may carry a token: never put it in the message). */
   readonly describe: (error: Error) => { readonly message: string; readonly cause?: unknown };
+  /** A connection pool of the sink's own (TLS options), else undici's global one. */
+  readonly dispatcher?: Dispatcher;
+  /** POST unless told otherwise (PUT for Elasticsearch index creation). */
+  readonly method?: 'POST' | 'PUT';
 }
 
 /**
@@ -26,9 +30,10 @@ export interface PostOptions {
 export async function postForText(url: string, options: PostOptions): Promise<PostReply> {
   try {
     const response = await request(url, {
-      method: 'POST',
+      method: options.method ?? 'POST',
       headers: options.headers,
       body: options.body,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
     });
     return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
