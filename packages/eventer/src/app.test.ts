@@ -60,6 +60,10 @@ test('ships to every sink, exports the metrics, is ready while watching, and res
   const line = JSON.parse(logged.split('\n')[0] ?? '{}');
   assert.equal(line.reason, 'Test');
   assert.equal(line.event.metadata.name, 'old-0.a');
+  // The checkpoint is saved on its own timer: wait for it rather than race it on a loaded machine.
+  const deadline = Date.now() + 10_000;
+  while (!/eventer_checkpoint_saves_total\{result="ok"\} [1-9]/.test(await registry.metrics()) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const text = await registry.metrics();
   for (const metric of [
     'eventer_events_total{change="added"} 3',

@@ -154,7 +154,7 @@ test('bad flags and configs exit 2 with a message naming the sink and option', a
     [[source, '--sink=webhook:http://127.0.0.1:1/x?insecure=yes'], /webhook\?insecure: "yes" is not a boolean: must be true or false/],
     [[source], /at least one --sink/],
     [[source, '--sink=webhook:http://x/y?method=DELETE'], /webhook\?method/],
-    [[source, '--sink=kafka:?brokers=x'], /unknown sink "kafka"; supported: log, stdout, webhook/],
+    [[source, '--sink=pagerduty:?key=x'], /unknown sink "pagerduty"; supported: log, stdout, webhook/],
     [[source, '--sink=webhook:$UNSET_VAR_X'], /UNSET_VAR_X is not set/],
     [[source, '--sink=log', '--frequency=often'], /--frequency/],
     [['--source=kubernetes:http://127.0.0.1:1?inClusterConfig=false&auth=/nope', '--sink=log'], /\/nope does not exist/],
