@@ -1,15 +1,44 @@
 # syntax=docker/dockerfile:1
-# The event center (store, query API, web UI, alerts). Build from the repository root:
+# The event center (store, query API, web UI, alerts). Build from the repository root (see README "Images"):
 #   docker build -f docker/eventcenter.Dockerfile -t ack-npd/eventcenter:0.1.0 .
-FROM node:24-bookworm-slim AS build
+# BUILD_BASE is any Debian bookworm image with Node 24 at /usr/local/bin/node (the public
+# default below, or the offline one scripts/images makes with mmdebstrap).
+ARG BUILD_BASE=docker.io/library/node:24.21.0-bookworm-slim
+
+# The build stage is the same in every Dockerfile of docker/, so a builder with a layer cache
+# builds it once for all images.
+FROM ${BUILD_BASE} AS build
+RUN if ! (command -v journalctl && command -v tini && command -v strip && command -v busybox) >/dev/null; then \
+      apt-get update && apt-get install -y --no-install-recommends systemd tini binutils busybox-static \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 WORKDIR /src
 COPY . .
-# The same script assembles the app directory without Docker (tests run it).
-RUN bash scripts/assemble-app eventcenter /app
+# The CA bundle (a TLS-intercepting proxy's, for instance) is a build secret: it reaches this
+# RUN step only, never a layer of the final image. Node's release binary carries 18 MB of
+# symbols an image does not need.
+RUN --mount=type=secret,id=ca --mount=type=cache,target=/root/.cache/pnpm-store \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca npm_config_cafile=/run/secrets/ca; fi; \
+    sh docker/pnpm.sh install --frozen-lockfile --store-dir=/root/.cache/pnpm-store --reporter=append-only \
+ && sh docker/pnpm.sh exec node scripts/bundle.ts --out=/app npd log-counter eventer eventcenter \
+ && sh docker/pnpm.sh --filter @ack-npd/eventcenter-ui build && cp -r packages/eventcenter/ui/dist /app/ui \
+ && strip --strip-all /usr/local/bin/node
 
-# Distroless Node 24: no shell, no package manager, runs as the non-root user 65532.
-FROM gcr.io/distroless/nodejs24-debian12:nonroot
-COPY --from=build /app /app
-ENV NODE_ENV=production
+# Node and the C/C++ runtime it links (node:sqlite is part of Node), the bundle and the built
+# web UI; nothing else: no shell, no package manager.
+FROM build AS rootfs
+RUN sh docker/rootfs.sh /rootfs /usr/local/bin/node \
+ && mkdir -p /rootfs/app && cp -r /app/eventcenter.* /app/ui /rootfs/app/
+
+FROM scratch
+ARG VERSION=0.1.0
+ARG SOURCE=https://github.com/ack-npd/ack-node-problem-detector
+LABEL org.opencontainers.image.title="ack-npd-eventcenter" \
+      org.opencontainers.image.description="Kubernetes event center: store, query API, web UI, alerts (ack-node-problem-detector)" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+COPY --from=rootfs /rootfs/ /
+ENV NODE_ENV=production NODE_COMPILE_CACHE=/tmp/node-compile-cache
 USER 65532:65532
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/main.js"]
+ENTRYPOINT ["/usr/local/bin/node", "/app/eventcenter.mjs"]

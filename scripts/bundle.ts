@@ -8,9 +8,9 @@
  * pre-filled) or a directory under the OS temp dir; NODE_DISABLE_COMPILE_CACHE=1 turns it off. A
  * module cannot cache its own compilation, hence the two files.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -19,11 +19,43 @@ export const PROGRAMS = {
   npd: 'packages/npd/src/main.ts',
   'log-counter': 'packages/npd/src/log-counter.ts',
   eventer: 'packages/eventer/src/main.ts',
+  eventcenter: 'packages/eventcenter/src/main.ts',
 } as const;
 export type Program = keyof typeof PROGRAMS;
 
 // ESM output has no `require`; CommonJS dependencies (pino, prom-client) call it for node built-ins.
 const BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/** How every program is bundled (scripts/lib/bench-npd/deps.ts measures libraries the same way). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  // The workspace packages' "development" export points at their TypeScript sources.
+  conditions: ['development'],
+  banner: { js: BANNER },
+  minify: true,
+  // Error classes name themselves after new.target.name.
+  keepNames: true,
+} as const satisfies BuildOptions;
+
+/**
+ * @alicloud/log (eventcenter provision-sls) reads its sls.proto from __dirname when loaded, which
+ * an ESM bundle has not: inline the schema text instead.
+ */
+const inlineSlsProto: Plugin = {
+  name: 'inline-alicloud-log-proto',
+  setup(b) {
+    b.onLoad({ filter: /@alicloud[\\/]log[\\/]lib[\\/]client\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const proto = await readFile(join(args.path, '..', 'sls.proto'), 'utf8');
+      const load = "protobuf.loadSync(path.join(__dirname, './sls.proto'))";
+      if (!source.includes(load)) throw new Error(`${args.path}: the sls.proto loading changed; update scripts/bundle.ts`);
+      return { contents: source.replace(load, `protobuf.parse(${JSON.stringify(proto)}).root`), loader: 'js' };
+    });
+  },
+};
 
 export async function bundle(programs: readonly Program[], out: string): Promise<string[]> {
   await mkdir(out, { recursive: true });
@@ -33,18 +65,12 @@ export async function bundle(programs: readonly Program[], out: string): Promise
     await build({
       entryPoints: [join(repo, PROGRAMS[program])],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      // The workspace packages' "development" export points at their TypeScript sources.
-      conditions: ['development'],
-      banner: { js: BANNER },
-      minify: true,
-      // Error classes name themselves after new.target.name.
-      keepNames: true,
+      ...BUNDLE_OPTIONS,
       legalComments: 'external',
       logLevel: 'warning',
+      // pg loads its optional native binding only when asked to; the image never asks.
+      external: ['pg-native'],
+      plugins: [inlineSlsProto],
     });
     const launcher = join(out, `${program}.mjs`);
     await writeFile(launcher, launcherSource(program), { mode: 0o755 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NPD_CLUSTER_ROLE } from '@ack-npd/npd/rbac';
 import { type ClusterClient, sharedCluster, waitFor, writeJournalFile } from '@ack-npd/testkit';
+import { freePort } from '@ack-npd/testkit/ports';
 import { AppsV1Api, CoordinationV1Api, type V1Container } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -195,9 +196,13 @@ describe('helm install ack-node-problem-detector', () => {
     ]);
     const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, `${fullname()}-npd`);
     // Only paths and ports differ from the chart: the listen addresses are the chart's.
+    const [port, prometheusPort] = [await freePort(), await freePort()];
     runLocally(
       'npd',
-      [...localArgs(args, { '--host-root': host, '--port': '0', '--prometheus-port': '0' }), `--kubeconfig=${kubeconfig}`],
+      [
+        ...localArgs(args, { '--host-root': host, '--port': String(port), '--prometheus-port': String(prometheusPort) }),
+        `--kubeconfig=${kubeconfig}`,
+      ],
       { NODE_NAME: node },
     );
     let described = '';
@@ -220,17 +225,13 @@ describe('helm install ack-node-problem-detector', () => {
     assert.match(described, /FrequentKubeletRestart\s+True.*FrequentKubeletRestart\s+kubelet restarted 5 times in the last 20m/);
 
     // Endpoints: the chart's probe reaches /healthz; nothing answers on another address of the machine.
-    const listening = (): string | undefined => /"urls":(\[[^\]]*\])/.exec(logs.npd ?? '')?.[1];
-    await waitFor('the agent to log its listen URLs', () => listening() !== undefined, { timeoutMs: 30_000 });
-    const urls = listening() ?? '[]';
-    const [healthUrl, metricsUrl] = (JSON.parse(urls) as string[]).map((url) => new URL(url));
-    assert.ok(healthUrl && metricsUrl, `two servers: ${urls}`);
-    assert.equal(healthUrl.hostname, '127.0.0.1');
-    assert.equal(metricsUrl.hostname, '127.0.0.1');
+    assert.ok(args.includes('--address=127.0.0.1') && args.includes('--prometheus-address=127.0.0.1'), 'the chart binds loopback');
+    const healthUrl = new URL(`http://127.0.0.1:${port}`);
+    const metricsUrl = new URL(`http://127.0.0.1:${prometheusPort}`);
     const { livenessProbe, readinessProbe } = await container('DaemonSet');
     for (const probe of [livenessProbe, readinessProbe]) {
       assert.deepEqual(
-        probe?.httpGet,
+        { ...probe?.httpGet },
         { host: '127.0.0.1', path: '/healthz', port: 'http', scheme: 'HTTP' },
         'hostNetwork: the kubelet calls loopback',
       );

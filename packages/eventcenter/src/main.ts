@@ -2,11 +2,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { ConfigError, type LogLevel } from '@ack-npd/core';
+import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
-import { goBooleans } from '@ack-npd/eventer/config';
 import { startEventCenter } from './app.ts';
 import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
 import { buildServeConfig, type ServeConfig, type ServeFlags } from './config.ts';
@@ -28,7 +26,7 @@ Usage: eventcenter [serve] [flags]
   --editors=GROUP,USER             tokenreview: who may change rules and silences (others read)
   --ingesters=USER                 tokenreview: who may post events (the eventer's ServiceAccount)
   --kubeconfig=FILE | --in-cluster read owner references for the pod lifecycle, TokenReview
-  --ui-dir=DIR                     built web UI (default: the package's ui/dist when present)
+  --ui-dir=DIR                     built web UI (default: the package's ui/dist, or ui/ beside the bundle)
   --cluster=ID                     cluster id stored with events that carry none
   --notify=NAME=KEY:URI            repeatable; a notification sink for alert rules, eventer sink syntax
                                    (e.g. ops=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$TOKEN)
@@ -47,19 +45,19 @@ const OPTIONS = {
   editors: { type: 'string' },
   ingesters: { type: 'string' },
   kubeconfig: { type: 'string' },
-  'in-cluster': { type: 'boolean' },
+  'in-cluster': { type: 'bool' },
   'ui-dir': { type: 'string' },
   cluster: { type: 'string' },
   notify: { type: 'string', multiple: true },
   'alert-interval': { type: 'string' },
   'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+  help: { type: 'bool', short: 'h' },
+} as const satisfies FlagSpecs;
 
+/** The package's ui/dist (sources and dist/ layouts), or ui/ beside the bundle (the image). */
 function defaultUiDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  const dir = join(here, '..', 'ui', 'dist');
-  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+  return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
 }
 
 function authenticator(config: ServeConfig, kube: KubeClient | undefined): Authenticator {
@@ -73,9 +71,10 @@ function authenticator(config: ServeConfig, kube: KubeClient | undefined): Authe
 async function serve(argv: readonly string[]): Promise<number> {
   let values: ServeFlags & { help?: boolean };
   try {
-    ({ values } = parseArgs({ args: goBooleans(argv), options: OPTIONS, allowNegative: true, strict: true }) as { values: typeof values });
+    values = parseFlags(argv, OPTIONS);
   } catch (error) {
-    process.stderr.write(`eventcenter: ${(error as Error).message}\n\n${HELP}`);
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`eventcenter: ${error.message}\n\n${HELP}`);
     return 2;
   }
   if (values.help) {

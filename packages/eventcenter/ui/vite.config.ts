@@ -7,8 +7,8 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: false, reportCompressedSize: true },
   server: {
     proxy: {
-      '/api': process.env.EVENTCENTER_URL ?? 'http://127.0.0.1:8090',
-      '/openapi.json': process.env.EVENTCENTER_URL ?? 'http://127.0.0.1:8090',
+      '/api': process.env.EVENTCENTER_URL ?? 'http://127.0.0.1:8080',
+      '/openapi.json': process.env.EVENTCENTER_URL ?? 'http://127.0.0.1:8080',
     },
   },
 });

@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import { ConfigError, healthRoute, type LogLevel, metricsRoute, parseApiserverUri, startHttpServer, systemClock } from '@ack-npd/core';
+import {
+  ConfigError,
+  healthRoute,
+  type LogLevel,
+  metricsRoute,
+  parseApiserverUri,
+  parseFlags,
+  startHttpServer,
+  systemClock,
+} from '@ack-npd/core';
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
 import { createRegistry } from '@ack-npd/core/metrics';
 import { Eventer } from './app.ts';
-import { buildConfig, type FlagValues, goBooleans } from './config.ts';
+import { buildConfig, EVENTER_FLAGS, type FlagValues } from './config.ts';
 import { createEventerMetrics } from './metrics.ts';
 import { sinkFactory } from './sinks/index.ts';
 import type { Sink } from './types.ts';
@@ -39,54 +47,32 @@ Usage: eventer --sink=KEY:URI [--sink=...] [flags]
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let values: FlagValues & { help?: boolean };
+  let values: FlagValues;
   try {
-    ({ values } = parseArgs({
-      args: goBooleans(argv),
-      allowNegative: true,
-      options: {
-        source: { type: 'string' },
-        sink: { type: 'string', multiple: true },
-        frequency: { type: 'string' },
-        'healthz-port': { type: 'string' },
-        'healthz-ip': { type: 'string' },
-        config: { type: 'string' },
-        namespaces: { type: 'string' },
-        'spool-dir': { type: 'string' },
-        'spool-max-bytes': { type: 'string' },
-        checkpoint: { type: 'string' },
-        'event-ttl': { type: 'string' },
-        'leader-elect': { type: 'boolean' },
-        'leader-elect-lease-name': { type: 'string' },
-        'leader-elect-namespace': { type: 'string' },
-        'leader-elect-lease-duration': { type: 'string' },
-        'leader-elect-renew-deadline': { type: 'string' },
-        'leader-elect-retry-period': { type: 'string' },
-        identity: { type: 'string' },
-        'log-level': { type: 'string' },
-        // glog flags kube-eventer deployments pass; accepted and ignored.
-        v: { type: 'string' },
-        logtostderr: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }) as { values: typeof values });
+    values = parseFlags(argv, EVENTER_FLAGS);
   } catch (error) {
-    process.stderr.write(`eventer: ${(error as Error).message}\n\n${HELP}`);
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`eventer: ${error.message}\n\n${HELP}`);
     return 2;
   }
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const logger = createLogger({ name: 'eventer', level: (values['log-level'] ?? 'info') as LogLevel });
+  let config: ReturnType<typeof buildConfig>;
+  try {
+    config = buildConfig(values, process.env, hostname());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`eventer: ${error.message}\n`);
+    return 2;
+  }
+  const logger = createLogger({ name: 'eventer', level: config.logLevel as LogLevel });
   const sinks: Sink[] = [];
   let eventer: Eventer;
   const registry = createRegistry();
   const metrics = createEventerMetrics(registry);
-  let config: ReturnType<typeof buildConfig>;
   try {
-    config = buildConfig(values, process.env, hostname());
     const location = parseApiserverUri(config.source.slice('kubernetes:'.length), '--source');
     const kube = new KubeClient(await loadKubeTarget({ location, env: process.env }));
     for (const plan of config.sinks) {

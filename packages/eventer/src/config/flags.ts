@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, parseDuration, parseGoBool } from '@ack-npd/core';
+import { ConfigError, type ConfigIssue, type FlagValues as CoreFlagValues, type FlagSpecs, type LogLevel } from '@ack-npd/core';
 import type { Route } from '../route.ts';
 import type { SinkSpec } from '../types.ts';
 import { checkpointSchema, loadFileConfig, parseBytes } from './schema.ts';
@@ -39,41 +39,41 @@ export interface EventerConfig {
   readonly logLevel: string;
 }
 
-export interface FlagValues {
-  readonly source?: string;
-  readonly sink?: readonly string[];
-  readonly frequency?: string;
-  readonly 'healthz-port'?: string;
-  readonly 'healthz-ip'?: string;
-  readonly config?: string;
-  readonly namespaces?: string;
-  readonly 'spool-dir'?: string;
-  readonly 'spool-max-bytes'?: string;
-  readonly checkpoint?: string;
-  readonly 'event-ttl'?: string;
-  readonly 'leader-elect'?: boolean;
-  readonly 'leader-elect-lease-name'?: string;
-  readonly 'leader-elect-namespace'?: string;
-  readonly 'leader-elect-lease-duration'?: string;
-  readonly 'leader-elect-renew-deadline'?: string;
-  readonly 'leader-elect-retry-period'?: string;
-  readonly identity?: string;
-  readonly 'log-level'?: string;
-}
+/** kube-eventer's flags (plus ours), for core's Go-syntax parseFlags. */
+export const EVENTER_FLAGS = {
+  source: { type: 'string' },
+  sink: { type: 'string', multiple: true },
+  frequency: { type: 'duration' },
+  'healthz-port': { type: 'string' },
+  'healthz-ip': { type: 'string' },
+  config: { type: 'string' },
+  namespaces: { type: 'string' },
+  'spool-dir': { type: 'string' },
+  'spool-max-bytes': { type: 'string' },
+  checkpoint: { type: 'string' },
+  'event-ttl': { type: 'duration' },
+  'leader-elect': { type: 'bool' },
+  'leader-elect-lease-name': { type: 'string' },
+  'leader-elect-namespace': { type: 'string' },
+  'leader-elect-lease-duration': { type: 'duration' },
+  'leader-elect-renew-deadline': { type: 'duration' },
+  'leader-elect-retry-period': { type: 'duration' },
+  identity: { type: 'string' },
+  'log-level': { type: 'string' },
+  // glog flags kube-eventer deployments pass; accepted and ignored.
+  v: { type: 'string' },
+  logtostderr: { type: 'bool' },
+  help: { type: 'bool', short: 'h' },
+} as const satisfies FlagSpecs;
+
+export type FlagValues = CoreFlagValues<typeof EVENTER_FLAGS>;
+
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Merges flags (kube-eventer's, verbatim) and the optional YAML file; flags win for scalars, sinks add up. */
 export function buildConfig(flags: FlagValues, env: NodeJS.ProcessEnv, hostname: string): EventerConfig {
   const issues: ConfigIssue[] = [];
   const file = flags.config ? loadFileConfig(flags.config) : undefined;
-  const duration = (flag: string, value: string | undefined, fallback: number): number => {
-    if (value === undefined) return fallback;
-    const ms = parseDuration(value);
-    if (ms === undefined || ms < 0) {
-      issues.push({ path: `--${flag}`, message: `"${value}" is not a duration (e.g. 30s, 5m)` });
-      return fallback;
-    }
-    return ms;
-  };
   const integer = (flag: string, value: string | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
     const n = Number(value);
@@ -160,7 +160,7 @@ export function buildConfig(flags: FlagValues, env: NodeJS.ProcessEnv, hostname:
             .map((s) => s.trim())
             .filter(Boolean)
         : (file?.namespaces ?? []),
-    frequencyMs: duration('frequency', flags.frequency, file?.frequency ?? 30_000),
+    frequencyMs: flags.frequency ?? file?.frequency ?? 30_000,
     healthzIp: flags['healthz-ip'] ?? '0.0.0.0',
     healthzPort: integer('healthz-port', flags['healthz-port'], 8084),
     sinks: plans,
@@ -168,7 +168,7 @@ export function buildConfig(flags: FlagValues, env: NodeJS.ProcessEnv, hostname:
     ...(spoolDir ? { spoolDir } : {}),
     spoolMaxBytes,
     checkpoint,
-    eventTtlMs: duration('event-ttl', flags['event-ttl'], file?.eventTTL ?? 3_600_000),
+    eventTtlMs: flags['event-ttl'] ?? file?.eventTTL ?? 3_600_000,
     maxShipped: file?.maxShipped ?? 8000,
     queueSize: file?.delivery?.queueSize ?? 10_000,
     maxBatch: file?.delivery?.maxBatch ?? 100,
@@ -177,26 +177,16 @@ export function buildConfig(flags: FlagValues, env: NodeJS.ProcessEnv, hostname:
     leaderElect,
     leaseName,
     leaseNamespace,
-    leaseDurationMs: duration('leader-elect-lease-duration', flags['leader-elect-lease-duration'], 15_000),
-    renewDeadlineMs: duration('leader-elect-renew-deadline', flags['leader-elect-renew-deadline'], 10_000),
-    retryPeriodMs: duration('leader-elect-retry-period', flags['leader-elect-retry-period'], 2_000),
+    leaseDurationMs: flags['leader-elect-lease-duration'] ?? 15_000,
+    renewDeadlineMs: flags['leader-elect-renew-deadline'] ?? 10_000,
+    retryPeriodMs: flags['leader-elect-retry-period'] ?? 2_000,
     identity: flags.identity ?? env.POD_NAME ?? `${hostname}_${process.pid}`,
     logLevel: flags['log-level'] ?? 'info',
   };
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel))
+    issues.push({ path: '--log-level', message: `"${config.logLevel}" is not one of ${LOG_LEVELS.join(', ')}` });
   if (config.renewDeadlineMs >= config.leaseDurationMs)
     issues.push({ path: '--leader-elect-renew-deadline', message: 'must be shorter than --leader-elect-lease-duration' });
   if (issues.length > 0) throw new ConfigError('flags', issues);
   return config;
-}
-
-const BOOLEAN_FLAGS = new Set(['leader-elect', 'logtostderr', 'help']);
-
-/** Go's flag package (and so every kube-eventer manifest) writes booleans as `--flag=true|false`. */
-export function goBooleans(argv: readonly string[]): string[] {
-  return argv.map((arg) => {
-    const match = /^--?([^=]+)=(.*)$/.exec(arg);
-    const value = parseGoBool(match?.[2] ?? '');
-    if (!match?.[1] || !BOOLEAN_FLAGS.has(match[1]) || value === undefined) return arg;
-    return value ? `--${match[1]}` : `--no-${match[1]}`;
-  });
 }

@@ -26,6 +26,11 @@ export const sinkFactories = {
   teams: lazy(async () => (await import('./teams.ts')).createTeamsSink),
   honeycomb: lazy(async () => (await import('./honeycomb.ts')).createHoneycombSink),
   riemann: lazy(async () => (await import('./riemann/index.ts')).createRiemannSink),
+  mysql: lazy(async () => (await import('./mysql.ts')).createMysqlSink),
+  influxdb: lazy(async () => (await import('./influxdb.ts')).createInfluxdbSink),
+  elasticsearch: lazy(async () => (await import('./elasticsearch.ts')).createElasticsearchSink),
+  mongo: lazy(async () => (await import('./mongo.ts')).createMongoSink),
+  kafka: lazy(async () => (await import('./kafka.ts')).createKafkaSink),
 } satisfies Record<string, SinkFactory>;
 
 /**
@@ -49,8 +54,6 @@ export function bumpWindowFor(sink: Pick<Sink, 'chat'>, key: string, configuredM
   if (configuredMs !== undefined) return configuredMs;
   return (sink.chat ?? CHAT_SINK_KEYS.has(key)) ? DEFAULT_BUMP_WINDOW_MS : 0;
 }
-
-export type SinkKey = keyof typeof sinkFactories;
 
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
   const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { type Dispatcher, request } from 'undici';
 import { SinkError } from '../errors.ts';
-import { httpText } from './http.ts';
 
 export interface PostReply {
   readonly status: number;
@@ -17,6 +17,10 @@ export interface PostOptions {
   readonly sink: string;
   /** How a network failure is reported (a URL may carry a token: never put it in the message). */
   readonly describe: (error: Error) => { readonly message: string; readonly cause?: unknown };
+  /** A connection pool of the sink's own (TLS options), else undici's global one. */
+  readonly dispatcher?: Dispatcher;
+  /** POST unless told otherwise (PUT for Elasticsearch index creation). */
+  readonly method?: 'POST' | 'PUT';
 }
 
 /**
@@ -25,12 +29,14 @@ export interface PostOptions {
  */
 export async function postForText(url: string, options: PostOptions): Promise<PostReply> {
   try {
-    return await httpText(url, {
-      method: 'POST',
+    const response = await request(url, {
+      method: options.method ?? 'POST',
       headers: options.headers,
       body: options.body,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
     });
+    return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
   } catch (error) {
     if (options.signal.aborted) throw error;
     const { message, cause } = options.describe(error as Error);

@@ -70,6 +70,28 @@ test('defaults: GET (kube-eventer), kube-eventer body, headers, idempotency key,
   await sink.close();
 });
 
+test("headers from a Secret's headers key: one per line, blank lines and an empty value ignored", async () => {
+  received.length = 0;
+  reply = { status: 200 };
+  const env = {
+    WEBHOOK_URL: `${base}/hook?sig=a%2Bb`,
+    WEBHOOK_HEADERS: 'Authorization=Bearer t+k&level=Normal%20#x\n\nX-Team=ops\n',
+    NONE: '',
+  };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: what the chart renders for an optional Secret key
+  const spec = parseSinkSpec('webhook:$WEBHOOK_URL?level=Warning&method=POST&header=$WEBHOOK_HEADERS&header=$NONE&header=${UNSET:-}', {
+    env,
+  });
+  const sink = await createWebhookSink(spec, context);
+  await sink.send([testEvent({ type: 'Warning' })], AbortSignal.timeout(5000));
+  const [r] = received as [Received];
+  assert.equal(r.url, '/hook?sig=a%2Bb');
+  assert.equal(r.headers.authorization, 'Bearer t+k&level=Normal%20#x');
+  assert.equal(r.headers['x-team'], 'ops');
+  assert.ok(sink.filter && !matchesFilter(sink.filter, testEvent({ type: 'Normal' })), 'level stays Warning');
+  await sink.close();
+});
+
 test('POST with a body template; errors are classified for retry', async () => {
   received.length = 0;
   const spec = parseSinkSpec(`webhook:${base}/x?method=POST`, {
@@ -154,7 +176,10 @@ test('TLS: ca= trusts a private CA, insecure=true skips verification, neither fa
       for (const [query, ok] of [
         [`?ca=${cert}`, true],
         ['?insecure=true', true],
+        ['?insecure=1', true],
+        ['?insecure=T', true],
         ['', false],
+        ['?insecure=false', false],
       ] as const) {
         const sink = await createWebhookSink(parseSinkSpec(`webhook:${url}${query}`, { env: {} }), context);
         const error = await sink.send([testEvent()], AbortSignal.timeout(5000)).then(
@@ -165,7 +190,11 @@ test('TLS: ca= trusts a private CA, insecure=true skips verification, neither fa
         else assert.ok(error instanceof SinkError && error.retryable, 'an untrusted certificate fails');
         await sink.close();
       }
-      assert.equal(hits, 2);
+      assert.equal(hits, 4);
+      await assert.rejects(
+        createWebhookSink(parseSinkSpec(`webhook:${url}?insecure=yes`, { env: {} }), context),
+        (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === 'webhook?insecure',
+      );
     } finally {
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
       tls.closeAllConnections();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@ack-npd/core';
+import { ConfigError, parseGoBool } from '@ack-npd/core';
 import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError, SinkError } from '../errors.ts';
 import { type FilterSpec, filterFromQuery } from '../filter.ts';
@@ -117,7 +117,8 @@ export async function parseWebhookSpec(spec: SinkSpec, kube: KubeClient | undefi
 export async function createWebhookSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
   const config = await parseWebhookSpec(spec, context.kube);
   const q = spec.query;
-  const insecure = q.get('insecure') === 'true';
+  const insecure = q.has('insecure') ? parseGoBool(q.get('insecure') ?? '') : false;
+  if (insecure === undefined) throw configError(spec, 'insecure', `"${q.get('insecure')}" is not a boolean: must be true or false`);
   const caPath = q.get('ca');
   let ca: string | undefined;
   if (caPath) {

@@ -84,6 +84,24 @@ describe('check registry', () => {
     assert.deepEqual(parseCheckSettings({ plugin_settings: { some_future_key: 1 } }).ignoredSettings, ['some_future_key']);
   });
 
+  it("booleans in any spelling Go's strconv.ParseBool takes, anything else refused naming the key", () => {
+    for (const [value, want] of [
+      [false, false],
+      ['false', false],
+      ['0', false],
+      ['F', false],
+      ['True', true],
+      ['1', true],
+    ] as const)
+      assert.equal(parseCheckSettings({ plugin_settings: { ntp_check_sync: value } }).settings.ntp_check_sync, want, String(value));
+    assert.throws(
+      () => parseCheckSettings({ plugin_settings: { ntp_check_sync: 'yes' } }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.some((i) => i.path === 'plugin_settings.ntp_check_sync' && /must be true or false/.test(i.message)),
+    );
+  });
+
   it('parses list settings from comma strings', () => {
     const { settings } = parseCheckSettings({ plugin_settings: { nvidia_fatal_xids: '79, 48', disk_check_paths: '/,/data' } });
     assert.deepEqual(settings.nvidia_fatal_xids, [79, 48]);

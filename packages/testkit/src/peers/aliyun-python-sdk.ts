@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
  * Runs the official Alibaba Cloud Python SDKs (from PyPI) against the test peers:
  * `ensureSdkPython()` creates the virtualenv on demand (scripts/sls-sdk-venv.sh: idempotent,
  * cached in ~/.cache/ack-npd/pyenv-sls), `runSlsSdk()` drives python/put_logs.py
- * (aliyun-log-python-sdk) and `runEventBridgeSdk()` python/put_events.py (alibabacloud-eventbridge).
+ * (aliyun-log-python-sdk), `runSlsAdminSdk()` python/sls_admin.py (the same SDK's management calls)
+ * and `runEventBridgeSdk()` python/put_events.py (alibabacloud-eventbridge).
  */
 
 const VENV_SCRIPT = fileURLToPath(new URL('../../scripts/sls-sdk-venv.sh', import.meta.url));
@@ -109,4 +110,35 @@ export type EventBridgeSdkResult =
 
 export function runEventBridgeSdk(command: EventBridgeSdkCommand, signal?: AbortSignal): Promise<EventBridgeSdkResult> {
   return runDriver<EventBridgeSdkResult>('put_events.py', command, signal);
+}
+
+export interface SlsAdminSdkCommand {
+  /** host:port of the peer. */
+  endpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  project: string;
+  logstore: string;
+  savedsearches?: string[];
+  dashboards?: string[];
+  jobs?: string[];
+  /** Created through the SDK first (checks the peer accepts the SDK's create call). */
+  create_savedsearch?: Record<string, unknown>;
+}
+
+export type SlsAdminSdkResult =
+  | {
+      project: Record<string, unknown>;
+      logstore: { ttl: number; shardCount: number };
+      index: Record<string, unknown>;
+      savedsearches: Record<string, unknown>[];
+      dashboards: Record<string, unknown>[];
+      jobs: Record<string, unknown>[];
+      created?: boolean;
+    }
+  | { error: { code: string; message: string; status: number } };
+
+/** Reads projects, logstores, indexes, saved searches, dashboards and alert jobs with aliyun-log-python-sdk. */
+export function runSlsAdminSdk(command: SlsAdminSdkCommand, signal?: AbortSignal): Promise<SlsAdminSdkResult> {
+  return runDriver<SlsAdminSdkResult>('sls_admin.py', command, signal);
 }

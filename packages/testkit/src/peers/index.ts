@@ -9,6 +9,7 @@ export * from './postgres.ts';
 export * from './riemann-python-client.ts';
 export * from './riemann-server.ts';
 export * from './slack-server.ts';
+export * from './sls-admin.ts';
 export * from './sls-server.ts';
 export * from './teams-server.ts';
 export * from './wecom-server.ts';

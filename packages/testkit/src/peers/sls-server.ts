@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inflateSync } from 'node:zlib';
 import { type PeerClock, type RunningPeer, sendJson, startPeer } from './http-peer.ts';
+import { handleSlsAdmin, newProject, projectOfHost, type SlsProjectState } from './sls-admin.ts';
 
 /**
  * A Log Service (SLS) PutLogs endpoint, written independently of the eventer's client so
@@ -63,6 +64,8 @@ export interface SlsReceived {
 export interface SlsServer extends RunningPeer {
   /** Log groups accepted, in order. */
   readonly received: readonly SlsReceived[];
+  /** Projects with their logstores, indexes, saved searches, dashboards and alert jobs (management API). */
+  readonly projects: ReadonlyMap<string, SlsProjectState>;
   /** Error codes answered, in order. */
   readonly errors: readonly string[];
   /** The next `count` PutLogs fail with this Log Service error. */
@@ -87,6 +90,7 @@ export async function startSlsServer(options: SlsServerOptions): Promise<SlsServ
   const received: SlsReceived[] = [];
   const errors: string[] = [];
   let failures: { count: number; errorCode: string } = { count: 0, errorCode: '' };
+  const projects = new Map(Object.entries(options.projects).map(([name, stores]) => [name, newProject(name, '', stores)]));
 
   const handle = (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
     const requestId = randomBytes(12).toString('hex').toUpperCase();
@@ -96,7 +100,6 @@ export async function startSlsServer(options: SlsServerOptions): Promise<SlsServ
     };
     const url = new URL(request.url ?? '/', 'http://localhost');
     const match = /^\/logstores\/([^/]+)(?:\/shards\/(lb|route))?$/.exec(url.pathname);
-    if (request.method !== 'POST' || !match) return fail(404, 'InvalidUri', `unsupported ${request.method} ${url.pathname}`);
 
     // --- authentication ---
     const h = (name: string) => {
@@ -135,10 +138,12 @@ export async function startSlsServer(options: SlsServerOptions): Promise<SlsServ
 
     // --- resource ---
     const host = h('host') ?? '';
-    const project = host.split('.')[0] ?? '';
+    if (handleSlsAdmin(projects, request, url, host, body, response, fail, requestId)) return;
+    if (request.method !== 'POST' || !match) return fail(404, 'InvalidUri', `unsupported ${request.method} ${url.pathname}`);
+    const project = projectOfHost(host);
     const logStore = decodeURIComponent(match[1] as string);
-    if (!host.includes('.') || !(project in options.projects)) return fail(404, 'ProjectNotExist', `Project ${project} does not exist`);
-    if (!options.projects[project]?.includes(logStore)) return fail(404, 'LogStoreNotExist', `logstore ${logStore} does not exist`);
+    if (!projects.has(project)) return fail(404, 'ProjectNotExist', `Project ${project} does not exist`);
+    if (!projects.get(project)?.logstores.has(logStore)) return fail(404, 'LogStoreNotExist', `logstore ${logStore} does not exist`);
 
     // --- body ---
     if (h('content-type') !== 'application/x-protobuf')
@@ -189,6 +194,7 @@ export async function startSlsServer(options: SlsServerOptions): Promise<SlsServ
   return {
     ...peer,
     received,
+    projects,
     errors,
     failNext(count, errorCode) {
       failures = { count, errorCode };
