@@ -11,8 +11,8 @@ import type { ProbeCheck } from '../packages/npd/src/checks/probe.ts';
 
 // RSS of a bare Node process running this (TypeScript) file, before the agent's modules load.
 const rssBare = process.memoryUsage().rss;
-const { createLogger } = await import('../packages/core/src/logger.ts');
-// ...after core's logger (pino), which every agent loads anyway.
+const { createLiteLogger: createLogger } = await import('../packages/core/src/log-lite.ts');
+// ...after core's logger, which every agent loads anyway.
 const rssCore = process.memoryUsage().rss;
 const { checkNames, createChecks, parseCheckSettings } = await import('../packages/npd/src/checks/index.ts');
 const { forgetProcessScan } = await import('../packages/npd/src/checks/common.ts');

@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -26,6 +26,20 @@ export type Program = keyof typeof PROGRAMS;
 // ESM output has no `require`; CommonJS dependencies (pino, prom-client) call it for node built-ins.
 const BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/** How every program is bundled (scripts/lib/bench-npd/deps.ts measures libraries the same way). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  // The workspace packages' "development" export points at their TypeScript sources.
+  conditions: ['development'],
+  banner: { js: BANNER },
+  minify: true,
+  // Error classes name themselves after new.target.name.
+  keepNames: true,
+} as const satisfies BuildOptions;
+
 export async function bundle(programs: readonly Program[], out: string): Promise<string[]> {
   await mkdir(out, { recursive: true });
   const files: string[] = [];
@@ -34,16 +48,7 @@ export async function bundle(programs: readonly Program[], out: string): Promise
     await build({
       entryPoints: [join(repo, PROGRAMS[program])],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      // The workspace packages' "development" export points at their TypeScript sources.
-      conditions: ['development'],
-      banner: { js: BANNER },
-      minify: true,
-      // Error classes name themselves after new.target.name.
-      keepNames: true,
+      ...BUNDLE_OPTIONS,
       legalComments: 'external',
       logLevel: 'warning',
       // pg loads its optional native binding only when asked to; the image never asks.

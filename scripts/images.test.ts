@@ -75,6 +75,34 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Starts a detached container named after the test on a read-only root with a private /tmp
+ * (as the chart runs them); removed in after().
+ */
+async function startContainer(
+  program: string,
+  options: { network: 'none' | 'host'; volumes: readonly string[]; env?: readonly string[]; args: readonly string[] },
+): Promise<string> {
+  const name = `${program}-image-test-${process.pid}`;
+  containers.push(name);
+  await podman(
+    ...RUN,
+    '--detach',
+    '--name',
+    name,
+    '--network',
+    options.network,
+    '--read-only',
+    '--tmpfs',
+    '/tmp',
+    ...options.volumes.flatMap((volume) => ['--volume', volume]),
+    ...(options.env ?? []).flatMap((variable) => ['--env', variable]),
+    image(program).ref,
+    ...options.args,
+  );
+  return name;
+}
+
 function image(program: string): Built {
   const b = built.get(program);
   assert.ok(b, `scripts/images built ${program}`);
@@ -163,30 +191,17 @@ describe('container images (scripts/images, podman)', () => {
         rules: [{ type: 'permanent', condition: 'ForkProblem', reason: 'ForkIsBroken', path: '/plugins/double-fork.sh' }],
       }),
     );
-    const name = `npd-image-test-${process.pid}`;
-    containers.push(name);
-    await podman(
-      ...RUN,
-      '--detach',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--read-only',
-      '--tmpfs',
-      '/tmp',
-      '--volume',
-      `${join(root, 'packages', 'npd', 'src', 'fixtures', 'host')}:/host:ro`,
-      '--volume',
-      `${plugins}:/plugins:ro`,
-      '--env',
-      'NODE_NAME=image-test-node',
-      image('npd').ref,
-      '--host-root=/host',
-      '--enable-k8s-exporter=false',
-      '--config.custom-plugin-monitor=/plugins/double-fork.json',
-      '--config.system-log-monitor=builtin:kernel-monitor',
-    );
+    const name = await startContainer('npd', {
+      network: 'none',
+      volumes: [`${join(root, 'packages', 'npd', 'src', 'fixtures', 'host')}:/host:ro`, `${plugins}:/plugins:ro`],
+      env: ['NODE_NAME=image-test-node'],
+      args: [
+        '--host-root=/host',
+        '--enable-k8s-exporter=false',
+        '--config.custom-plugin-monitor=/plugins/double-fork.json',
+        '--config.system-log-monitor=builtin:kernel-monitor',
+      ],
+    });
     const inside = (code: string) => podman('exec', name, '/usr/local/bin/node', '-e', code);
     await waitFor('the first condition', async () => (await podman('logs', name)).includes('ForkProblem'), { timeoutMs: 60_000 });
     const logs = await podman('logs', name);
@@ -227,8 +242,6 @@ describe('container images (scripts/images, podman)', () => {
       const kubeconfig = join(dir, 'kubeconfig');
       await copyFile(cluster.kubeconfigPath, kubeconfig);
       await chmod(kubeconfig, 0o644);
-      const name = `eventer-image-test-${process.pid}`;
-      containers.push(name);
       await writeFile(
         join(dir, 'eventer.yaml'),
         JSON.stringify({
@@ -238,26 +251,18 @@ describe('container images (scripts/images, podman)', () => {
         }),
       );
       await chmod(join(dir, 'eventer.yaml'), 0o644);
-      await podman(
-        ...RUN,
-        '--detach',
-        '--name',
-        name,
-        '--network',
-        'host',
-        '--read-only',
-        '--tmpfs',
-        '/tmp',
-        '--volume',
-        `${dir}:/config:ro`,
-        image('eventer').ref,
-        '--source=kubernetes:?inClusterConfig=false&auth=/config/kubeconfig',
-        '--config=/config/eventer.yaml',
-        `--namespaces=${namespace}`,
-        '--healthz-port=0',
-        '--checkpoint=none',
-        '--spool-dir=/tmp/spool',
-      );
+      const name = await startContainer('eventer', {
+        network: 'host',
+        volumes: [`${dir}:/config:ro`],
+        args: [
+          '--source=kubernetes:?inClusterConfig=false&auth=/config/kubeconfig',
+          '--config=/config/eventer.yaml',
+          `--namespaces=${namespace}`,
+          '--healthz-port=0',
+          '--checkpoint=none',
+          '--spool-dir=/tmp/spool',
+        ],
+      });
       await waitFor('the eventer to start shipping', async () => (await containerLogs(name)).includes('starting event shipping'), {
         timeoutMs: 60_000,
       }).catch(async (error: unknown) => {
@@ -294,27 +299,15 @@ describe('container images (scripts/images, podman)', () => {
     }
   });
   it('eventcenter: runs as uid 65532 on a read-only root with SQLite on a volume; serves the web UI, the API and /healthz', async () => {
-    const name = `eventcenter-image-test-${process.pid}`;
-    containers.push(name);
     // A volume the image's non-root user can write, as the chart's PVC (fsGroup) is.
     const data = join(dir, 'eventcenter-data');
     await mkdir(data);
     await chmod(data, 0o777);
-    await podman(
-      ...RUN,
-      '--detach',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--read-only',
-      '--tmpfs',
-      '/tmp',
-      '--volume',
-      `${data}:/data`,
-      image('eventcenter').ref,
-      '--store=sqlite:/data/events.db',
-    );
+    const name = await startContainer('eventcenter', {
+      network: 'none',
+      volumes: [`${data}:/data`],
+      args: ['--store=sqlite:/data/events.db'],
+    });
     const get = async (path: string) =>
       podman(
         'exec',

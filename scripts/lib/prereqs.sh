@@ -14,6 +14,7 @@ test_prereqs=(
   "command -v python3|python3|the Python SDK cross-checks and unzipping the Go toolchain"
   "python3 -c 'import ensurepip, venv'|python3-venv|the Python SDK cross-checks (a venv)"
   "command -v tini|tini|the PID 1 reaping test (the images' init)"
+  "test -x /usr/bin/chromium|chromium|the event center's browser tests (Debian's Chromium driven by playwright-core)"
   "command -v journalctl|systemd|reading journal files (restart counters, journald monitors)"
   "test -x /lib/systemd/systemd-journal-remote|systemd-journal-remote|writing real journal files for the tests"
 )

@@ -67,10 +67,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- or .Values.eventer.credentials.existingSecret .Values.eventer.credentials.accessKeyId -}}
 {{- end -}}
 
-{{- define "anpd.webhookSecret" -}}
-{{- if .Values.eventer.sinks.webhook.existingSecret -}}{{ .Values.eventer.sinks.webhook.existingSecret }}{{- else -}}{{ include "anpd.eventerName" . }}-webhook{{- end -}}
-{{- end -}}
-
 {{/* A loopback listen address: the probes must then call 127.0.0.1 from the pod's network namespace. */}}
 {{- define "anpd.isLoopback" -}}
 {{- or (hasPrefix "127." .) (eq . "::1") (eq . "localhost") -}}
@@ -79,7 +75,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/*
 The agent's liveness/readiness check. With hostNetwork the kubelet shares the pod's network namespace,
 so an HTTP probe to 127.0.0.1 reaches a loopback-only agent; without it the kubelet cannot reach the
-pod's loopback, and the probe runs inside the container (node's fetch, no shell or curl needed).
+pod's loopback, and the probe runs inside the container (the image's node and its fetch: the image has
+no curl, and a scratch image may have no PATH).
 */}}
 {{- define "anpd.npdProbe" -}}
 {{- $loopback := eq (include "anpd.isLoopback" .Values.npd.address) "true" -}}
@@ -94,7 +91,7 @@ httpGet:
 {{- else -}}
 exec:
   command:
-    - node
+    - /usr/local/bin/node
     - -e
     - {{ printf "fetch('http://127.0.0.1:%v/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" .Values.npd.port | quote }}
 {{- end -}}
@@ -131,8 +128,8 @@ exec:
 {{- $sinks = append $sinks (printf "eventbridge:?%s" (join "&" $q)) -}}
 {{- end -}}
 {{- if $s.webhook.enabled -}}
-{{- /* URL and headers come from the webhook Secret through env ($WEBHOOK_URL, $WEBHOOK_HEADERS). */ -}}
-{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) "header=$WEBHOOK_HEADERS" -}}
+{{- /* URL and headers come from the webhook Secret through env ($WEBHOOK_URL; $WEBHOOK_HEADERS, one per line, may be unset). */ -}}
+{{- $q := list (printf "level=%s" ($s.webhook.level | title)) (printf "method=%s" $s.webhook.method) "header=${WEBHOOK_HEADERS:-}" -}}
 {{- if $s.webhook.namespaces -}}{{- $q = append $q (printf "namespaces=%s" $s.webhook.namespaces) -}}{{- end -}}
 {{- if $s.webhook.kinds -}}{{- $q = append $q (printf "kinds=%s" $s.webhook.kinds) -}}{{- end -}}
 {{- if $s.webhook.customBodyConfigmap -}}{{- $q = append $q (printf "custom_body_configmap=%s&custom_body_configmap_namespace=%s" $s.webhook.customBodyConfigmap $.Release.Namespace) -}}{{- end -}}
@@ -173,7 +170,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   (dict "sink" "elasticsearch" "value" "password" "key" "password" "env" "ES_PASSWORD" "optional" true)
   (dict "sink" "mysql" "value" "password" "key" "password" "env" "MYSQL_PASSWORD")
   (dict "sink" "influxdb" "value" "password" "key" "password" "env" "INFLUXDB_PASSWORD" "optional" true)
-  (dict "sink" "mongo" "value" "uri" "key" "uri" "env" "MONGO_URI")) -}}
+  (dict "sink" "mongo" "value" "uri" "key" "uri" "env" "MONGO_URI")
+  (dict "sink" "webhook" "value" "url" "key" "url" "env" "WEBHOOK_URL")
+  (dict "sink" "webhook" "value" "headers" "key" "headers" "env" "WEBHOOK_HEADERS" "optional" true)) -}}
 {{- end -}}
 
 {{- define "anpd.sinkSecretName" -}}

@@ -138,7 +138,7 @@ describe('chart ack-node-problem-detector', () => {
     const deployment = JSON.stringify(docs.find((doc) => doc.kind === 'Deployment'));
     for (const secret of ['hooks.example.com', 'K3Y', 'T0K', 'X-Team'])
       assert.ok(!deployment.includes(secret), `"${secret}" in the Deployment`);
-    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$WEBHOOK_HEADERS/);
+    assert.match(deployment, /--sink=webhook:\$WEBHOOK_URL\?level=Warning&method=POST&header=\$\{WEBHOOK_HEADERS:-\}/);
     const secret = docs.find((doc) => doc.kind === 'Secret') as unknown as {
       metadata: { name: string };
       stringData: Record<string, string>;
@@ -169,6 +169,19 @@ describe('chart ack-node-problem-detector', () => {
     }
   });
 
+  it('gives the agent the measured memory settings: NODE_OPTIONS from npd.nodeOptions, requests/limits from the benchmarks', async () => {
+    type AgentSpec = { template: { spec: { containers: { env: { name: string; value?: string }[]; resources: unknown }[] } } };
+    const agent = async (args: readonly string[]) => {
+      const spec = (await manifests(args)).find((doc) => doc.kind === 'DaemonSet')?.spec as AgentSpec | undefined;
+      return spec?.template.spec.containers[0];
+    };
+    const defaults = await agent([]);
+    assert.equal(defaults?.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-semi-space-size=1');
+    assert.deepEqual(defaults?.resources, { requests: { cpu: '10m', memory: '80Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    const none = await agent(['--set', 'npd.nodeOptions=']);
+    assert.ok(!none?.env.some((e) => e.name === 'NODE_OPTIONS'));
+  });
+
   it('listens on loopback only, and the probes still reach /healthz with and without hostNetwork', async () => {
     // Without hostNetwork the kubelet cannot reach the pod's loopback: the probe runs in the container.
     const healthz = createServer((request, response) => response.writeHead(request.url === '/healthz' ? 200 : 404).end());
@@ -184,7 +197,7 @@ describe('chart ack-node-problem-detector', () => {
       assert.equal(spec.template.spec.hostNetwork, false);
       assert.ok(agent?.args.includes('--address=127.0.0.1') && agent.args.includes('--prometheus-address=127.0.0.1'));
       const [command, ...args] = agent?.livenessProbe.exec?.command ?? [];
-      assert.equal(command, 'node', 'the image has node, not curl');
+      assert.equal(command, '/usr/local/bin/node', "the image's node (docker/npd.Dockerfile), not curl");
       await promisify(execFile)(process.execPath, args, { timeout: 30_000 });
       healthz.close();
       await assert.rejects(

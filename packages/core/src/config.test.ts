@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { durationMs, goBoolOption, parseConfig, parseGoBool, regexString } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 const schema = z.object({
-  interval: durationMs.prefault('30s'),
+  interval: zm.prefault(durationMs, '30s'),
   rules: z.array(z.object({ pattern: regexString, limit: z.number().int().positive() })),
 });
 

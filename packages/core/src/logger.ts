@@ -1,23 +1,11 @@
 import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
+import { type LogLevel, SECRET_FIELDS } from './log.ts';
 
+export type { LogLevel } from './log.ts';
+export { SECRET_FIELDS } from './log.ts';
+
+/** pino's own type; it satisfies core's Logger. */
 export type Logger = PinoLogger;
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-/** Field names whose values are never written to a log line, wherever they nest. */
-export const SECRET_FIELDS = [
-  'token',
-  'accessToken',
-  'access_token',
-  'accessKeySecret',
-  'access-key-secret',
-  'secret',
-  'password',
-  'authorization',
-  'Authorization',
-  'sign',
-  'securityToken',
-  'writekey',
-] as const;
 
 export interface LoggerOptions {
   readonly name: string;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Role } from './auth.ts';
 import { HttpError, type Route, readJson, route, sendJson } from './http.ts';
 import { type OwnerLookup, podLifecycle } from './lifecycle.ts';
-import { ingestBatchSchema, type StoredEvent, toNewEvent } from './model.ts';
+import { IngestError, type IngestEvent, parseIngestBatch, type StoredEvent, toNewEvent } from './model.ts';
 import { nodeView } from './nodes.ts';
 import { filterFromParams, parseIntParam, parseTime } from './params.ts';
 import { decodeCursor, type EventFilter, encodeCursor, GROUP_FIELDS, type GroupField, QueryError } from './query.ts';
@@ -63,14 +63,16 @@ export function apiRoutes(deps: ApiDeps): Route<ApiContext>[] {
     route('POST', '/api/v1/ingest', async (ctx) => {
       requireRole(ctx, 'ingest');
       const body = await readJson(ctx.request, deps.maxIngestBytes ?? 16 * 1024 * 1024);
-      const parsed = ingestBatchSchema.safeParse(body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new HttpError(400, `body.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+      let events: IngestEvent[];
+      try {
+        events = parseIngestBatch(body);
+      } catch (error) {
+        if (error instanceof IngestError) throw new HttpError(400, error.message);
+        throw error;
       }
-      const result = await store.ingest(parsed.data.events.map((e) => toNewEvent(e, deps.defaultCluster)));
+      const result = await store.ingest(events.map((e) => toNewEvent(e, deps.defaultCluster)));
       if (result.inserted > 0) deps.onIngest?.(result.inserted);
-      sendJson(ctx.response, 200, { accepted: parsed.data.events.length, ...result });
+      sendJson(ctx.response, 200, { accepted: events.length, ...result });
     }),
     route('GET', '/api/v1/events', async (ctx) => {
       requireRole(ctx, 'viewer');

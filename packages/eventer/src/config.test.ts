@@ -29,6 +29,8 @@ test('sink specs: key, endpoint, repeatable query values, $VAR and braced-VAR ex
   assert.equal(expandEnv(['$A-$', '{B}'].join(''), { A: '1', B: '2' }, 'x'), '1-2');
   assert.throws(() => expandEnv('$NOPE', {}, '--sink=x'), /\$NOPE is not set/);
   assert.equal(expandEnv('a$$b', {}, 'x'), 'a$b');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${VAR:-default} syntax under test
+  assert.equal(expandEnv('[${OPT:-}|${OPT:-d}|${SET:-d}]', { SET: 's' }, 'x'), '[|d|s]');
 });
 
 test('sink specs: a secret holding + & % # expands as data, neither corrupting the URI nor adding options', () => {

@@ -26,6 +26,7 @@ describe('parseCli', () => {
       alibabaCloudPlugins: undefined,
       pluginSettings: {},
       stateDir: '/var/lib/ack-npd',
+      eventcenter: '',
     });
   });
 

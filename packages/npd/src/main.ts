@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
 import { ConfigError } from '@ack-npd/core';
-import { createLogger } from '@ack-npd/core/logger';
+import { createLiteLogger } from '@ack-npd/core/log-lite';
 import { startAgent } from './app.ts';
 import { HELP, parseCli } from './cli.ts';
 
@@ -18,7 +18,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const logger = createLogger({ name: 'npd', level: options.logLevel });
+  const logger = createLiteLogger({ name: 'npd', level: options.logLevel });
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent(options, { env: process.env, hostname: hostname(), logger, stdout: process.stdout });

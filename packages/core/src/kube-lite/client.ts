@@ -96,8 +96,9 @@ export class KubeClient {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
     const https = url.protocol === 'https:';
-    // Loaded on first use: TLS (OpenSSL) costs several MiB a standalone agent never needs.
-    const http = https ? await import('node:https') : await import('node:http');
+    // Loaded on first use (TLS costs several MiB a standalone agent never needs), and not by an
+    // ESM import, which would read node:http's lazy exports and load undici with them.
+    const http = https ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
         const agent = this.#agentFor(credentials, http);

@@ -65,8 +65,10 @@ const resolveMain = (specifier: string) => fileURLToPath(import.meta.resolve(spe
 export async function startCenter(options: {
   dir: string;
   uiDir: string;
-  kubeconfig: string;
-  notify: readonly string[];
+  kubeconfig?: string;
+  notify?: readonly string[];
+  args?: readonly string[];
+  env?: NodeJS.ProcessEnv;
 }): Promise<{ program: NodeProgram; url: string }> {
   const program = new NodeProgram(
     join(import.meta.dirname, '..', 'main.ts'),
@@ -74,11 +76,13 @@ export async function startCenter(options: {
       '--listen=127.0.0.1:0',
       `--data-dir=${options.dir}`,
       `--ui-dir=${options.uiDir}`,
-      `--kubeconfig=${options.kubeconfig}`,
+      ...(options.kubeconfig ? [`--kubeconfig=${options.kubeconfig}`] : []),
       '--alert-interval=1s',
-      ...options.notify.map((n) => `--notify=${n}`),
+      ...(options.notify ?? []).map((n) => `--notify=${n}`),
+      ...(options.args ?? []),
     ],
     join(options.dir, 'eventcenter.log'),
+    options.env,
   );
   const match = await program.waitForOutput(/eventcenter listening on (http:\/\/127\.0\.0\.1:\d+)/);
   return { program, url: match[1] as string };

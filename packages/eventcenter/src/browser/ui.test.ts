@@ -14,7 +14,7 @@ import { type ClusterClient, type RunningPeer, sharedCluster, startPeer, waitFor
 import { type Browser, launchChromium, offLoopback, type Page, recordRequests } from '@ack-npd/testkit/browser';
 import type { V1Pod } from '@kubernetes/client-node';
 import { type NodeProgram, NpdAgent, startCenter, startEventer } from './programs.ts';
-import { evictedPod, kubeletEvent, oomVictim, unpullableDeployment, unschedulablePod } from './scenario.ts';
+import { EVICT_TAINT, evictedPod, kubeletEvent, oomVictim, unpullableDeployment, unschedulablePod } from './scenario.ts';
 import { ensureUiBuilt } from './ui-dist.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'eventcenter-ui-'));
@@ -133,7 +133,7 @@ after(async () => {
   await center?.program.stop();
   await hook?.close();
   // The eviction taint would evict other tests' pods placed on this node later.
-  if (node) await cluster.kubectl(['taint', 'node', node, 'ecui.example/evict-']).catch(() => undefined);
+  if (node) await cluster.kubectl(['taint', 'node', node, `${EVICT_TAINT.key}-`]).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -149,6 +149,13 @@ describe('event center web UI in Chromium, events from the real control plane', 
     await page.locator('table[aria-label="top nodes"]').waitFor();
     assert.ok((await texts('table[aria-label="top nodes"] td.label')).includes(node), 'the npd node among the nodes with warnings');
     await shot('overview');
+
+    // A bar is a link to the search over its bucket.
+    await page.locator('svg[aria-label="events over time"] a[href] rect.bar.Warning').first().click();
+    await page.waitForURL(/#\/search\?from=[^&]+&to=/);
+    await settled();
+    assert.equal(await page.inputValue('select[aria-label="time range"]'), 'custom');
+    assert.ok((await page.locator('table.events tbody tr').count()) > 0, 'the bucket has events');
   });
 
   test('search: filters and free text narrow the list, the URL keeps them, the detail shows the raw event', async () => {
@@ -359,5 +366,64 @@ describe('event center web UI in Chromium, events from the real control plane', 
   test('the page never asked for anything off this machine', () => {
     assert.ok(requests.length > 10, `requests recorded: ${requests.length}`);
     assert.deepEqual(offLoopback(requests), []);
+  });
+});
+
+describe('event center web UI with token auth', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eventcenter-ui-auth-'));
+  let secured: { program: NodeProgram; url: string };
+  let tab: Page;
+
+  before(async () => {
+    // The file's before() has launched the browser and built the UI.
+    secured = await startCenter({
+      dir,
+      uiDir: await ensureUiBuilt(),
+      args: ['--auth=token'],
+      env: { EVENTCENTER_VIEWER_TOKENS: 'viewer-secret-1', EVENTCENTER_EDITOR_TOKENS: 'editor-secret-2' },
+    });
+    tab = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  });
+  after(async () => {
+    await tab?.close();
+    await secured?.program.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const submitToken = async (token: string) => {
+    await tab.fill('form[aria-label="token"] input[name="token"]', token);
+    await tab.click('form[aria-label="token"] button[type="submit"]');
+  };
+  const signIn = async (token: string) => {
+    await tab.goto(`${secured.url}/#/rules`);
+    await tab.locator('form[aria-label="token"]').waitFor();
+    assert.match((await tab.locator('[role="alert"]').textContent()) ?? '', /Authorization: Bearer/);
+    await submitToken(token);
+    await tab.locator('ul[aria-label="templates"]').waitFor();
+  };
+  const signOut = async () => {
+    await tab.click('.session button');
+    await tab.locator('form[aria-label="token"]').waitFor();
+  };
+
+  test('asks for a token; a viewer reads but sees no way to change rules or silences', async () => {
+    await signIn('viewer-secret-1');
+    assert.equal(await tab.locator('.session span').textContent(), 'viewer');
+    assert.equal(await tab.getByText('New rule').count(), 0);
+    assert.equal(await tab.locator('ul[aria-label="templates"] a').count(), 0, 'templates are not links for a viewer');
+    await tab.goto(`${secured.url}/#/silences`);
+    await tab.locator('main >> text=No silences.').waitFor();
+    assert.equal(await tab.locator('form[aria-label="new silence"]').count(), 0);
+    await signOut();
+  });
+
+  test("an editor gets the forms back; a wrong token is refused with the server's message", async () => {
+    await signIn('editor-secret-2');
+    assert.equal(await tab.locator('.session span').textContent(), 'editor');
+    assert.equal(await tab.getByText('New rule').count(), 1);
+    assert.ok((await tab.locator('ul[aria-label="templates"] a').count()) > 5);
+    await signOut();
+    await submitToken('not-a-token');
+    await tab.locator('form[aria-label="token"] >> xpath=..').locator('[role="alert"]', { hasText: 'token not accepted' }).waitFor();
   });
 });

@@ -1,6 +1,5 @@
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
-import { getToken, setToken } from './api.ts';
+import { ApiError, api, setToken } from './api.ts';
 import { EventDetail } from './pages/event.tsx';
 import { History } from './pages/history.tsx';
 import { NodePage, Nodes } from './pages/nodes.tsx';
@@ -10,6 +9,8 @@ import { RuleEditor, Rules } from './pages/rules.tsx';
 import { Search } from './pages/search.tsx';
 import { Silences } from './pages/silences.tsx';
 import { type Route, useRoute } from './route.ts';
+import { type Session, SessionContext } from './session.ts';
+import { useApi } from './use-api.ts';
 import './style.css';
 
 const PAGES: Record<string, (props: { route: Route }) => preact.JSX.Element> = {
@@ -35,48 +36,89 @@ const NAV = [
   { page: 'silences', label: 'Silences', also: [] },
 ];
 
-function TokenButton() {
-  const [token, set] = useState(getToken());
-  const edit = () => {
-    const value = prompt('Bearer token for the event center API (kept for this tab only):', token);
-    if (value === null) return;
-    setToken(value.trim());
-    set(value.trim());
+/** Asks for the bearer token when the API says 401 (kept in sessionStorage: this tab only). */
+function TokenForm({ message }: { message: string }) {
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const token = String(new FormData(e.currentTarget as HTMLFormElement).get('token') ?? '').trim();
+    setToken(token);
     location.reload();
   };
   return (
-    <button type="button" class="token secondary small" onClick={edit} title="API token">
-      {token ? 'token set' : 'token'}
-    </button>
+    <section class="card signin">
+      <h1>Sign in</h1>
+      <p class="error" role="alert">
+        {message}
+      </p>
+      <form class="filters" aria-label="token" onSubmit={submit}>
+        <input
+          name="token"
+          type="password"
+          class="wide"
+          aria-label="token"
+          placeholder="bearer token (kept for this tab only)"
+          autoComplete="off"
+        />
+        <button type="submit">Use token</button>
+      </form>
+    </section>
+  );
+}
+
+function SessionBadge({ session }: { session: Session | undefined }) {
+  if (!session || session.auth === 'none') return null;
+  const signOut = () => {
+    setToken('');
+    location.reload();
+  };
+  return (
+    <div class="session">
+      <span>{session.roles.includes('editor') ? 'editor' : 'viewer'}</span>
+      <button type="button" class="secondary small" onClick={signOut}>
+        Sign out
+      </button>
+    </div>
   );
 }
 
 function App() {
   const route = useRoute();
+  const who = useApi((signal) => api.whoami(signal), 'whoami');
   const Page = PAGES[route.page];
   // Links keep the time range across pages.
   const range = route.params.get('range');
+  const unauthorized = who.error instanceof ApiError && who.error.status === 401;
   return (
-    <div class="shell">
-      <nav>
-        <a class="brand" href="#/overview">
-          Event center
-        </a>
-        {NAV.map((n) => (
-          <a
-            key={n.page}
-            href={`#/${n.page}${range ? `?range=${encodeURIComponent(range)}` : ''}`}
-            class={n.page === route.page || n.also.includes(route.page) ? 'active' : ''}
-          >
-            {n.label}
+    <SessionContext.Provider value={who.data ?? { auth: 'none', roles: [] }}>
+      <div class="shell">
+        <nav>
+          <a class="brand" href="#/overview">
+            Event center
           </a>
-        ))}
-        <TokenButton />
-      </nav>
-      <main data-route={route.hash}>
-        {Page ? <Page route={route} key={`${route.page}/${route.id ?? ''}`} /> : <p class="error">No page “{route.page}”.</p>}
-      </main>
-    </div>
+          {NAV.map((n) => (
+            <a
+              key={n.page}
+              href={`#/${n.page}${range ? `?range=${encodeURIComponent(range)}` : ''}`}
+              class={n.page === route.page || n.also.includes(route.page) ? 'active' : ''}
+            >
+              {n.label}
+            </a>
+          ))}
+          <SessionBadge session={who.data} />
+        </nav>
+        <main data-route={route.hash}>
+          {unauthorized ? (
+            <TokenForm message={who.error?.message ?? ''} />
+          ) : who.data === undefined && !who.error ? (
+            <p class="muted">Loading…</p>
+          ) : Page ? (
+            <Page route={route} key={`${route.page}/${route.id ?? ''}`} />
+          ) : (
+            <p class="error">No page “{route.page}”.</p>
+          )}
+        </main>
+      </div>
+    </SessionContext.Provider>
   );
 }
 

@@ -76,18 +76,18 @@ export const fileConfigSchema = z
   .object({
     source: z.string().optional(),
     namespaces: z.array(z.string()).optional(),
-    frequency: durationMs.optional(),
+    frequency: z.optional(durationMs),
     spoolDir: z.string().optional(),
     spoolMaxBytes: bytes.optional(),
     checkpoint: checkpointSchema.optional(),
-    eventTTL: durationMs.optional(),
+    eventTTL: z.optional(durationMs),
     maxShipped: z.number().int().positive().optional(),
     delivery: z
       .object({
         queueSize: z.number().int().positive().optional(),
         maxBatch: z.number().int().positive().optional(),
         maxRetries: z.number().int().nonnegative().optional(),
-        sendTimeout: durationMs.optional(),
+        sendTimeout: z.optional(durationMs),
       })
       .strict()
       .optional(),
@@ -108,7 +108,7 @@ export const fileConfigSchema = z
             /** Per-sink rate limit override (messages a minute). */
             perMinute: z.number().positive().optional(),
             /** Repeat-fold window: repeats of an object+reason within it ship as one summary. */
-            repeatWindow: durationMs.optional(),
+            repeatWindow: z.optional(durationMs),
           })
           .strict(),
       )

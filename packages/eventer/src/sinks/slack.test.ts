@@ -78,7 +78,8 @@ describe('slack sink end to end', { timeout: 240_000 }, () => {
   let server: SlackServer;
   before(async () => {
     await e2e.setup();
-    server = await startSlackServer({ hooks: [HOOK] });
+    // One message a second and no burst: the eventer's 60/min bucket lets more through, so Slack answers 429.
+    server = await startSlackServer({ hooks: [HOOK], burst: 0 });
   });
   after(async () => {
     await e2e.teardown();
@@ -103,6 +104,8 @@ describe('slack sink end to end', { timeout: 240_000 }, () => {
     const result = tally(texts(), all);
     assert.equal(result.accounted, 20, 'nothing lost: each event on its own or inside a rate-limit summary');
     assert.deepEqual(result.duplicates, [], 'nothing sent twice');
+    const limited = server.refusals.filter((r) => r.status === 429).length;
+    process.stdout.write(`# slack e2e: ${server.messages.length} messages, ${limited} answered 429, ${result.folded} events folded\n`);
     await eventer.stop('SIGTERM');
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError, type ConfigIssue, deepFreeze, durationMs, parseGoBool, zodIssues } from '@ack-npd/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defaultNodePaths } from './common.ts';
 import { createConntrackCheck } from './conntrack.ts';
 import { createCsiHangCheck } from './csi-hang.ts';
@@ -42,14 +42,15 @@ export const checkAliases: Readonly<Record<string, CheckName>> = { inode_usage_c
 /** ACK chart's `alibaba_cloud_plugins` default. */
 export const defaultCheckNames: readonly string[] = ['fd_check', 'ntp_check', 'network_problem_check', 'inode_usage_check'];
 
-const percent = (fallback: number) => z.coerce.number().gt(0).max(100).default(fallback);
-const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const percentValue = z.coerce.number().check(z.gt(0), z.lte(100));
+const percent = (fallback: number) => z._default(percentValue, fallback);
+const count = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), fallback);
 /** A duration: Go-style string ("30s") or a number of seconds. */
 const duration = z.union([
-  z
-    .number()
-    .positive()
-    .transform((s) => s * 1000),
+  z.pipe(
+    z.number().check(z.positive()),
+    z.transform((s: number) => s * 1000),
+  ),
   durationMs,
 ]);
 /** A comma-separated string or an array (helm values give either). */
@@ -60,58 +61,59 @@ const splitComma = (value: unknown): unknown =>
         .map((p) => p.trim())
         .filter(Boolean)
     : value;
-const list = z.preprocess(splitComma, z.array(z.string().min(1)));
-const intList = z.preprocess(splitComma, z.array(z.coerce.number().int().nonnegative()));
+const list = (element: z.ZodMiniType<string, string>) => z.pipe(z.transform(splitComma), z.array(element));
+const intList = z.pipe(z.transform(splitComma), z.array(z.pipe(z.coerce.number(), z.int().check(z.nonnegative()))));
 /** A boolean, or a string in any spelling Go's strconv.ParseBool takes (`true`, `1`, `f`, ...). */
 const bool = (name: string) =>
-  z.union([z.boolean(), z.string()]).transform((value, ctx) => {
-    const parsed = typeof value === 'boolean' ? value : parseGoBool(value);
-    if (parsed !== undefined) return parsed;
-    ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  });
-const absolutePath = z.string().regex(/^\//, 'must be an absolute host path');
+  z.pipe(
+    z.union([z.boolean(), z.string()]),
+    z.transform((value: boolean | string, ctx) => {
+      const parsed = typeof value === 'boolean' ? value : parseGoBool(value);
+      if (parsed !== undefined) return parsed;
+      ctx.issues.push({ code: 'custom', message: `${name} must be true or false, got ${JSON.stringify(value)}`, input: value });
+      return z.NEVER;
+    }),
+  );
+const absolutePath = z.string().check(z.regex(/^\//, 'must be an absolute host path'));
 
 const intervalKeys = Object.fromEntries(
-  [...checkNames, ...Object.keys(checkAliases)].map((n) => [`${n}_interval`, duration.optional()]),
-) as Record<`${CheckName | 'inode_usage_check'}_interval`, z.ZodOptional<typeof duration>>;
+  [...checkNames, ...Object.keys(checkAliases)].map((n) => [`${n}_interval`, z.optional(duration)]),
+) as Record<`${CheckName | 'inode_usage_check'}_interval`, z.ZodMiniOptional<typeof duration>>;
 
 /** ACK's `plugin_settings`, keys verbatim (including ACK's `inode_warning_percenage`), plus ours. */
-const settingsSchema = z
-  .object({
-    /** Interval of every check without its own `<check>_interval`. */
-    check_interval: duration.optional(),
-    ...intervalKeys,
-    check_fd_warning_percentage: percent(80),
-    inode_warning_percenage: z.coerce.number().gt(0).max(100).optional(),
-    inode_warning_percentage: z.coerce.number().gt(0).max(100).optional(),
-    inode_check_paths: list.pipe(z.array(absolutePath)).default([...defaultNodePaths]),
-    disk_warning_percentage: percent(90),
-    disk_check_paths: list.pipe(z.array(absolutePath)).default([...defaultNodePaths]),
-    memory_warning_percentage: percent(80),
-    pid_warning_percentage: percent(90),
-    conntrack_warning_percentage: percent(90),
-    ps_hang_threshold: count(10),
-    ps_hang_consecutive_checks: count(3),
-    zombie_threshold: count(100),
-    zombie_consecutive_checks: count(3),
-    ntp_check_sync: bool('ntp_check_sync').default(true),
-    csi_plugin_dir: absolutePath.default('/var/lib/kubelet/plugins'),
-    csi_mounts_file: absolutePath.optional(),
-    csi_hang_timeout: duration.prefault('5s'),
-    csi_slow_io_threshold: duration.prefault('1s'),
-    ram_role_metadata_endpoint: z.url({ protocol: /^https?$/ }).default('http://100.100.100.200'),
-    ram_role_timeout: duration.prefault('3s'),
-    nvidia_xid_log_path: absolutePath.default('/dev/kmsg'),
-    nvidia_xid_state_file: absolutePath.default('/var/lib/ack-npd/nvidia-xid.json'),
-    nvidia_fatal_xids: intList.default([...defaultFatalXids]),
-    public_network_endpoint: z
-      .string()
-      .refine((s) => parseEndpoint(s) !== undefined, 'must be host:port or an http(s) URL')
-      .default('223.5.5.5:53'),
-    public_network_timeout: duration.prefault('5s'),
-  })
-  .strip();
+const settingsSchema = z.object({
+  /** Interval of every check without its own `<check>_interval`. */
+  check_interval: z.optional(duration),
+  ...intervalKeys,
+  check_fd_warning_percentage: percent(80),
+  inode_warning_percenage: z.optional(percentValue),
+  inode_warning_percentage: z.optional(percentValue),
+  inode_check_paths: z._default(list(absolutePath), [...defaultNodePaths]),
+  disk_warning_percentage: percent(90),
+  disk_check_paths: z._default(list(absolutePath), [...defaultNodePaths]),
+  memory_warning_percentage: percent(80),
+  pid_warning_percentage: percent(90),
+  conntrack_warning_percentage: percent(90),
+  ps_hang_threshold: count(10),
+  ps_hang_consecutive_checks: count(3),
+  zombie_threshold: count(100),
+  zombie_consecutive_checks: count(3),
+  ntp_check_sync: z._default(bool('ntp_check_sync'), true),
+  csi_plugin_dir: z._default(absolutePath, '/var/lib/kubelet/plugins'),
+  csi_mounts_file: z.optional(absolutePath),
+  csi_hang_timeout: z.prefault(duration, '5s'),
+  csi_slow_io_threshold: z.prefault(duration, '1s'),
+  ram_role_metadata_endpoint: z._default(z.url({ protocol: /^https?$/ }), 'http://100.100.100.200'),
+  ram_role_timeout: z.prefault(duration, '3s'),
+  nvidia_xid_log_path: z._default(absolutePath, '/dev/kmsg'),
+  nvidia_xid_state_file: z._default(absolutePath, '/var/lib/ack-npd/nvidia-xid.json'),
+  nvidia_fatal_xids: z._default(intList, [...defaultFatalXids]),
+  public_network_endpoint: z._default(
+    z.string().check(z.refine((s: string) => parseEndpoint(s) !== undefined, 'must be host:port or an http(s) URL')),
+    '223.5.5.5:53',
+  ),
+  public_network_timeout: z.prefault(duration, '5s'),
+});
 
 export type CheckSettings = z.output<typeof settingsSchema>;
 
@@ -197,18 +199,21 @@ export interface CheckConfig {
 }
 
 const rawSchema = z.object({
-  alibaba_cloud_plugins: z
-    .union([
+  alibaba_cloud_plugins: z.optional(
+    z.union([
       z.array(z.string()),
-      z.string().transform((s) =>
-        s
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean),
+      z.pipe(
+        z.string(),
+        z.transform((s: string) =>
+          s
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+        ),
       ),
-    ])
-    .optional(),
-  plugin_settings: z.record(z.string(), z.unknown()).default({}),
+    ]),
+  ),
+  plugin_settings: z._default(z.record(z.string(), z.unknown()), {}),
 });
 
 /**
@@ -217,7 +222,7 @@ const rawSchema = z.object({
  * ConfigError listing every issue; unknown settings keys are returned in `ignoredSettings`.
  */
 export function parseCheckSettings(raw: unknown, source = 'plugin settings'): CheckConfig {
-  const outer = rawSchema.safeParse(raw ?? {});
+  const outer = z.safeParse(rawSchema, raw ?? {});
   if (!outer.success) throw new ConfigError(source, zodIssues(outer.error));
   const issues: ConfigIssue[] = [];
   const names = outer.data.alibaba_cloud_plugins ?? defaultCheckNames;
@@ -229,7 +234,7 @@ export function parseCheckSettings(raw: unknown, source = 'plugin settings'): Ch
       issues.push({ path: `alibaba_cloud_plugins[${i}]`, message: `unknown plug-in "${name}"; valid names: ${valid.join(', ')}` });
     else if (!plugins.includes(canonical)) plugins.push(canonical);
   });
-  const settings = settingsSchema.safeParse(outer.data.plugin_settings);
+  const settings = z.safeParse(settingsSchema, outer.data.plugin_settings);
   if (!settings.success) issues.push(...zodIssues(settings.error).map((i) => ({ path: `plugin_settings.${i.path}`, message: i.message })));
   if (issues.length > 0 || !settings.success) throw new ConfigError(source, issues);
   const ignoredSettings = Object.keys(outer.data.plugin_settings).filter((k) => !settingKeys.has(k));

@@ -1,13 +1,13 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@ack-npd/core/logger';
+import { createLiteLogger } from '@ack-npd/core/log-lite';
 import { createHostFs, type HostFs } from '../hostfs.ts';
 import type { ProbeCheck, ProbeCondition, ProbeResult } from './probe.ts';
 
 /** Test helpers for checks: fixture roots, a silent logger, one probe run. */
 export const fixtures = new URL('./fixtures/', import.meta.url).pathname;
-export const silentLogger = createLogger({ name: 'test', level: 'silent' });
+export const silentLogger = createLiteLogger({ name: 'test', level: 'silent' });
 
 export function fixtureFs(name: string): HostFs {
   return createHostFs(join(fixtures, name));

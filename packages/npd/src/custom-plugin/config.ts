@@ -1,42 +1,46 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue, deepFreeze, durationMs, zodIssues } from '@ack-npd/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { readJson } from '../config-file.ts';
 
+const nonEmpty = z.string().check(z.minLength(1));
+const positiveInt = z.int().check(z.positive());
+
 const conditionDefault = z.object({
-  type: z.string().min(1),
-  reason: z.string().min(1),
-  message: z.string().default(''),
+  type: nonEmpty,
+  reason: nonEmpty,
+  message: z._default(z.string(), ''),
 });
 
 const rule = z.object({
   type: z.enum(['temporary', 'permanent']),
-  condition: z.string().optional(),
-  reason: z.string().min(1),
-  path: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  timeout: durationMs.optional(),
-  invoke_interval: durationMs.optional(),
+  condition: z.optional(z.string()),
+  reason: nonEmpty,
+  path: nonEmpty,
+  args: z._default(z.array(z.string()), []),
+  timeout: z.optional(durationMs),
+  invoke_interval: z.optional(durationMs),
 });
 
 /** NPD's custom plugin monitor config (`plugin: "custom"`), keys and defaults as upstream. */
 const schema = z.object({
   plugin: z.string(),
-  pluginConfig: z
-    .object({
-      invoke_interval: durationMs.prefault('30s'),
-      timeout: durationMs.prefault('5s'),
-      max_output_length: z.number().int().positive().default(80),
-      concurrency: z.number().int().positive().default(3),
-      enable_message_change_based_condition_update: z.boolean().default(false),
-      skip_initial_status: z.boolean().default(false),
-    })
-    .prefault({}),
-  source: z.string().min(1),
-  metricsReporting: z.boolean().default(true),
-  conditions: z.array(conditionDefault).default([]),
-  rules: z.array(rule).default([]),
+  pluginConfig: z.prefault(
+    z.object({
+      invoke_interval: z.prefault(durationMs, '30s'),
+      timeout: z.prefault(durationMs, '5s'),
+      max_output_length: z._default(positiveInt, 80),
+      concurrency: z._default(positiveInt, 3),
+      enable_message_change_based_condition_update: z._default(z.boolean(), false),
+      skip_initial_status: z._default(z.boolean(), false),
+    }),
+    {},
+  ),
+  source: nonEmpty,
+  metricsReporting: z._default(z.boolean(), true),
+  conditions: z._default(z.array(conditionDefault), []),
+  rules: z._default(z.array(rule), []),
 });
 
 export type CustomPluginConfig = z.output<typeof schema>;
@@ -48,7 +52,7 @@ export type CustomRule = CustomPluginConfig['rules'][number];
  * Relative plug-in paths resolve against the config file's folder.
  */
 export function parseCustomPluginConfig(raw: unknown, file: string): CustomPluginConfig {
-  const result = schema.safeParse(raw);
+  const result = z.safeParse(schema, raw);
   if (!result.success) throw new ConfigError(file, zodIssues(result.error));
   const config = result.data;
   const issues: ConfigIssue[] = [];

@@ -1,37 +1,39 @@
 import { ConfigError, type ConfigIssue, deepFreeze, durationMs, zodIssues } from '@ack-npd/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { readJson } from '../config-file.ts';
 
+const nonEmpty = z.string().check(z.minLength(1));
+
 const conditionDefault = z.object({
-  type: z.string().min(1),
-  reason: z.string().min(1),
-  message: z.string().default(''),
+  type: nonEmpty,
+  reason: nonEmpty,
+  message: z._default(z.string(), ''),
   /** Ours, not upstream's: a True condition returns to its default after this long without a new match. */
-  expiry: durationMs.optional(),
+  expiry: z.optional(durationMs),
 });
 
 const rule = z.object({
   /** `recovery` is ours: a match sets the condition back to its default (upstream never clears, #215 #728). */
   type: z.enum(['temporary', 'permanent', 'recovery']),
-  condition: z.string().optional(),
-  reason: z.string().default(''),
+  condition: z.optional(z.string()),
+  reason: z._default(z.string(), ''),
   pattern: z.string(),
-  patternGeneratedMessageSuffix: z.string().optional(),
+  patternGeneratedMessageSuffix: z.optional(z.string()),
 });
 
 /** NPD's system log monitor config (kmsg | journald | filelog), keys and defaults as upstream. */
 const schema = z.object({
   plugin: z.enum(['kmsg', 'journald', 'filelog']),
-  pluginConfig: z.record(z.string(), z.string()).default({}),
-  logPath: z.string().optional(),
-  lookback: durationMs.prefault('0'),
-  delay: durationMs.prefault('0'),
-  bufferSize: z.number().int().nonnegative().default(10),
-  source: z.string().min(1),
-  metricsReporting: z.boolean().default(true),
-  skipList: z.array(z.string()).default([]),
-  conditions: z.array(conditionDefault).default([]),
-  rules: z.array(rule).default([]),
+  pluginConfig: z._default(z.record(z.string(), z.string()), {}),
+  logPath: z.optional(z.string()),
+  lookback: z.prefault(durationMs, '0'),
+  delay: z.prefault(durationMs, '0'),
+  bufferSize: z._default(z.int().check(z.nonnegative()), 10),
+  source: nonEmpty,
+  metricsReporting: z._default(z.boolean(), true),
+  skipList: z._default(z.array(z.string()), []),
+  conditions: z._default(z.array(conditionDefault), []),
+  rules: z._default(z.array(rule), []),
 });
 
 export interface CompiledRule {
@@ -63,7 +65,7 @@ export function compileGoPattern(pattern: string): RegExp {
 }
 
 export function parseSystemLogMonitorConfig(raw: unknown, file: string): SystemLogMonitorConfig {
-  const result = schema.safeParse(raw);
+  const result = z.safeParse(schema, raw);
   if (!result.success) throw new ConfigError(file, zodIssues(result.error));
   const config = result.data;
   const issues: ConfigIssue[] = [];

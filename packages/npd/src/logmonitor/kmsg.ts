@@ -36,7 +36,11 @@ export interface KmsgWatcherOptions {
   readonly lookbackMs: number;
   readonly delayMs: number;
   readonly clock?: Clock;
-  /** How long to wait when no record is pending (kmsg is read non-blocking). */
+  /**
+   * Longest wait between reads when no record is pending (kmsg is read non-blocking): after a
+   * record the watcher looks again within 100 ms, then backs off, doubling, to this (2 s), so an
+   * idle node wakes each reader once every 2 s rather than twice a second.
+   */
   readonly pollMs?: number;
 }
 
@@ -48,7 +52,8 @@ export interface KmsgWatcherOptions {
 export function createKmsgWatcher(options: KmsgWatcherOptions): LogWatcher {
   const clock = options.clock ?? systemClock;
   const hostPath = options.path ?? '/dev/kmsg';
-  const pollMs = options.pollMs ?? 500;
+  const maxPollMs = options.pollMs ?? 2000;
+  const minPollMs = Math.min(100, maxPollMs);
   return {
     name: `kmsg:${hostPath}`,
     async *watch(signal, onReady) {
@@ -70,6 +75,7 @@ export function createKmsgWatcher(options: KmsgWatcherOptions): LogWatcher {
         onReady?.();
         const buffer = Buffer.alloc(16 * 1024);
         let pending = '';
+        let pollMs = minPollMs;
         while (!signal.aborted) {
           let bytes = 0;
           try {
@@ -86,8 +92,10 @@ export function createKmsgWatcher(options: KmsgWatcherOptions): LogWatcher {
             } catch {
               return;
             }
+            pollMs = Math.min(pollMs * 2, maxPollMs);
             continue;
           }
+          pollMs = minPollMs;
           pending += buffer.toString('utf8', 0, bytes);
           const lines = pending.split('\n');
           pending = lines.pop() ?? '';

@@ -1,14 +1,14 @@
 import type { Logger } from '@ack-npd/core';
-import { createLogger } from '@ack-npd/core/logger';
+import { createLiteLogger } from '@ack-npd/core/log-lite';
 
 export function silentLogger(): Logger {
-  return createLogger({ name: 'test', level: 'silent' });
+  return createLiteLogger({ name: 'test', level: 'silent' });
 }
 
 /** A logger whose JSON lines are kept in memory (`lines()`). */
 export function captureLogger(): { logger: Logger; lines: () => string[] } {
   const out: string[] = [];
-  const logger = createLogger({
+  const logger = createLiteLogger({
     name: 'test',
     level: 'debug',
     destination: {
@@ -16,7 +16,7 @@ export function captureLogger(): { logger: Logger; lines: () => string[] } {
         out.push(line);
         return true;
       },
-    } as never,
+    },
   });
   return { logger, lines: () => [...out] };
 }

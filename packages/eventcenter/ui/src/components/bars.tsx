@@ -15,12 +15,15 @@ export function Bars({
   bucketMs,
   from,
   to,
+  link,
   height = 170,
 }: {
   series: readonly BucketRow[];
   bucketMs: number;
   from: number;
   to: number;
+  /** Where a click on a bucket goes (the search over that bucket's time). */
+  link?: (from: number, to: number) => string;
   height?: number;
 }) {
   const first = Math.floor(from / bucketMs) * bucketMs;
@@ -59,7 +62,7 @@ export function Bars({
           let base = 0;
           const other = (totals[i] ?? 0) - SERIES.reduce((a, s) => a + (c[s.key] ?? 0), 0);
           return (
-            <g key={start} data-bucket={start}>
+            <a key={start} data-bucket={start} href={link && totals[i] ? link(start, start + bucketMs) : undefined}>
               <title>{`${formatTime(start)}: ${SERIES.map((s) => `${s.key} ${c[s.key] ?? 0}`).join(', ')}${other ? `, other ${other}` : ''}`}</title>
               <rect x={left + i * step} width={step} y={6} height={plotH} fill="transparent" />
               {[...SERIES].reverse().map((s) => {
@@ -84,7 +87,7 @@ export function Bars({
                   {formatShort(start, span)}
                 </text>
               )}
-            </g>
+            </a>
           );
         })}
       </svg>

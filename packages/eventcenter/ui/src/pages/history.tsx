@@ -1,6 +1,7 @@
 import { api } from '../api.ts';
 import { Section, Status } from '../components/common.tsx';
 import { href, navigate, type Route, withParams } from '../route.ts';
+import { useCanEdit } from '../session.ts';
 import { formatTime } from '../time.ts';
 import { useApi } from '../use-api.ts';
 
@@ -11,6 +12,7 @@ const label = (group: Record<string, string>) =>
 
 export function History({ route }: { route: Route }) {
   const ruleId = route.params.get('ruleId') ?? undefined;
+  const canEdit = useCanEdit();
   const loaded = useApi(async (signal) => {
     const [history, alerts, rules] = await Promise.all([
       api.history({ ruleId, limit: 200 }, signal),
@@ -75,7 +77,7 @@ export function History({ route }: { route: Route }) {
                         <td class="time">{formatTime(a.lastNotified)}</td>
                         <td class="time">{formatTime(a.resolvedAt)}</td>
                         <td>
-                          {a.state === 'firing' && !a.silenced && (
+                          {a.state === 'firing' && !a.silenced && canEdit && (
                             <a class="button secondary small" href={href('silences', { ruleId: a.ruleId, ...a.group })}>
                               Silence…
                             </a>

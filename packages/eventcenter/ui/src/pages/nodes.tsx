@@ -33,7 +33,7 @@ export function Nodes({ route }: { route: Route }) {
                         <a href={href('node', { range }, n.node)}>{n.node}</a>
                       </td>
                       <td class="num">{n.events}</td>
-                      <td class={n.warnings ? 'num bad' : 'num'}>{n.warnings}</td>
+                      <td class="num">{n.warnings ? <span class="badge warn">{n.warnings}</span> : 0}</td>
                     </tr>
                   ))}
                 </tbody>

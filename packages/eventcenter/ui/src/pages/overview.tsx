@@ -52,7 +52,13 @@ export function Overview({ route }: { route: Route }) {
               </a>
             </div>
             <Section title="Events over time">
-              <Bars series={o.series} bucketMs={o.bucketMs} from={o.from} to={o.to} />
+              <Bars
+                series={o.series}
+                bucketMs={o.bucketMs}
+                from={o.from}
+                to={o.to}
+                link={(start, end) => href('search', { from: new Date(start).toISOString(), to: new Date(end).toISOString(), namespace })}
+              />
             </Section>
             <div class="grid4">
               <Section title="Top warning reasons">

@@ -2,10 +2,12 @@ import { useState } from 'preact/hooks';
 import { type AlertRule, type AlertRuleInput, api, GROUP_FIELDS, type GroupField } from '../api.ts';
 import { Section, Status } from '../components/common.tsx';
 import { href, navigate, type Route } from '../route.ts';
+import { useCanEdit } from '../session.ts';
 import { formatDuration, parseDuration } from '../time.ts';
 import { useApi } from '../use-api.ts';
 
 export function Rules({ route: _route }: { route: Route }) {
+  const canEdit = useCanEdit();
   const loaded = useApi(async (signal) => {
     const [rules, alerts, templates] = await Promise.all([api.rules(signal), api.alerts(signal), api.templates(signal)]);
     return { rules: rules.rules, alerts: alerts.alerts, templates: templates.templates };
@@ -14,9 +16,11 @@ export function Rules({ route: _route }: { route: Route }) {
     <>
       <div class="toolbar">
         <h1>Alert rules</h1>
-        <a class="button" href={href('rule', {}, 'new')}>
-          New rule
-        </a>
+        {canEdit && (
+          <a class="button" href={href('rule', {}, 'new')}>
+            New rule
+          </a>
+        )}
       </div>
       <Status loaded={loaded}>
         {({ rules, alerts, templates }) => (
@@ -74,7 +78,7 @@ export function Rules({ route: _route }: { route: Route }) {
               <ul class="templates" aria-label="templates">
                 {templates.map((t) => (
                   <li key={t.id}>
-                    <a href={href('rule', { template: t.id }, 'new')}>{t.name}</a>
+                    {canEdit ? <a href={href('rule', { template: t.id }, 'new')}>{t.name}</a> : <strong>{t.name}</strong>}
                     {t.description && <span class="muted"> — {t.description}</span>}
                     <span class="query mono small" title={t.query}>
                       {t.query}
@@ -103,6 +107,7 @@ const EMPTY: AlertRuleInput = {
 };
 
 function RuleForm({ initial, id }: { initial: AlertRuleInput; id: string | undefined }) {
+  const canEdit = useCanEdit();
   const sinks = useApi((signal) => api.notifySinks(signal).catch(() => ({ sinks: [] })), 'sinks');
   const [error, setError] = useState('');
   const [saving, setSaving] = useState(false);
@@ -218,14 +223,15 @@ function RuleForm({ initial, id }: { initial: AlertRuleInput; id: string | undef
           {error}
         </p>
       )}
+      {!canEdit && <p class="muted">Read-only: this token lacks the editor role.</p>}
       <div class="actions">
-        <button type="submit" disabled={saving}>
+        <button type="submit" disabled={saving || !canEdit}>
           {id ? 'Save' : 'Create rule'}
         </button>
         <a class="button secondary" href="#/rules">
           Cancel
         </a>
-        {id && (
+        {id && canEdit && (
           <button type="button" class="danger" onClick={remove}>
             Delete
           </button>

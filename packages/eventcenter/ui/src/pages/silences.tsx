@@ -2,12 +2,14 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { Section, Status } from '../components/common.tsx';
 import type { Route } from '../route.ts';
+import { useCanEdit } from '../session.ts';
 import { formatTime, parseDuration } from '../time.ts';
 import { useApi } from '../use-api.ts';
 
 const MATCHERS = ['namespace', 'node', 'reason', 'name'] as const;
 
 export function Silences({ route }: { route: Route }) {
+  const canEdit = useCanEdit();
   const loaded = useApi(async (signal) => {
     const [silences, rules] = await Promise.all([api.silences(signal), api.rules(signal)]);
     return { silences: silences.silences, rules: rules.rules };
@@ -59,35 +61,37 @@ export function Silences({ route }: { route: Route }) {
           const names = new Map(rules.map((r) => [r.id, r.name]));
           return (
             <>
-              <Section title="New silence">
-                <form class="filters" onSubmit={create} aria-label="new silence">
-                  <select name="ruleId" aria-label="rule">
-                    <option value="">every rule</option>
-                    {rules.map((r) => (
-                      <option key={r.id} value={r.id} selected={route.params.get('ruleId') === r.id}>
-                        {r.name}
-                      </option>
+              {canEdit && (
+                <Section title="New silence">
+                  <form class="filters" onSubmit={create} aria-label="new silence">
+                    <select name="ruleId" aria-label="rule">
+                      <option value="">every rule</option>
+                      {rules.map((r) => (
+                        <option key={r.id} value={r.id} selected={route.params.get('ruleId') === r.id}>
+                          {r.name}
+                        </option>
+                      ))}
+                    </select>
+                    {MATCHERS.map((m) => (
+                      <input key={m} name={m} aria-label={m} placeholder={m} defaultValue={route.params.get(m) ?? ''} />
                     ))}
-                  </select>
-                  {MATCHERS.map((m) => (
-                    <input key={m} name={m} aria-label={m} placeholder={m} defaultValue={route.params.get(m) ?? ''} />
-                  ))}
-                  <select name="duration" aria-label="duration">
-                    {['15m', '1h', '4h', '24h', '7d'].map((d) => (
-                      <option key={d} value={d} selected={d === '1h'}>
-                        for {d}
-                      </option>
-                    ))}
-                  </select>
-                  <input name="comment" aria-label="comment" placeholder="comment" class="wide" />
-                  <button type="submit">Silence</button>
-                </form>
-                {error && (
-                  <p class="error" role="alert">
-                    {error}
-                  </p>
-                )}
-              </Section>
+                    <select name="duration" aria-label="duration">
+                      {['15m', '1h', '4h', '24h', '7d'].map((d) => (
+                        <option key={d} value={d} selected={d === '1h'}>
+                          for {d}
+                        </option>
+                      ))}
+                    </select>
+                    <input name="comment" aria-label="comment" placeholder="comment" class="wide" />
+                    <button type="submit">Silence</button>
+                  </form>
+                  {error && (
+                    <p class="error" role="alert">
+                      {error}
+                    </p>
+                  )}
+                </Section>
+              )}
               <Section title="Silences">
                 {silences.length ? (
                   <table class="list" aria-label="silences">
@@ -118,7 +122,7 @@ export function Silences({ route }: { route: Route }) {
                           <td class="time">{formatTime(s.expiresAt)}</td>
                           <td>{s.active ? <span class="badge other">active</span> : <span class="muted">expired</span>}</td>
                           <td>
-                            {s.active && (
+                            {s.active && canEdit && (
                               <button type="button" class="secondary small" onClick={() => expire(s.id)}>
                                 Expire
                               </button>

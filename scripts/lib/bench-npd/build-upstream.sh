@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds upstream node-problem-detector (Go) from the Go module proxy, as the benchmark's peer:
-#   DIR=$(scripts/bench-npd/build-upstream.sh)   # prints ONLY the directory; logs go to stderr
+#   DIR=$(scripts/lib/bench-npd/build-upstream.sh)   # prints ONLY the directory; logs go to stderr
 # Output: ${XDG_CACHE_HOME:-$HOME/.cache}/ack-npd/npd-upstream-<v>/{bin/node-problem-detector,config/,.complete}
 # The module zip carries only vendor/modules.txt, so vendor/ is deleted and the build resolves
 # modules itself (-mod=mod); the checksum database does not answer for this module here (GOSUMDB=off).
