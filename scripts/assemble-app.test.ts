@@ -1,4 +1,6 @@
-// The image's app directory, assembled without Docker, runs on its own.
+// `pnpm -r build` output runs on its own, and so does the app directory assembled from it without
+// Docker. One file on purpose: assemble-app rebuilds dist/, which must not happen while the
+// built programs are being run (test files run in parallel).
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,6 +31,23 @@ function runBounded(command: string, args: readonly string[], timeoutMs: number)
   });
 }
 const root = join(import.meta.dirname, '..');
+
+describe('built programs', () => {
+  for (const [program, flag] of [
+    ['npd', '--alibaba-cloud-plugins'],
+    ['eventer', '--healthz-port'],
+    ['eventcenter', '--store'],
+  ] as const) {
+    it(`${program}: dist/main.js runs without TypeScript sources`, async () => {
+      const main = join(root, 'packages', program, 'dist', 'main.js');
+      assert.ok(existsSync(main), `${main} is missing: run pnpm -r build first`);
+      // Plain node, no "development" condition: workspace imports resolve to dist/.
+      const { stdout } = await run(process.execPath, [main, '--help'], { env: { ...process.env, NODE_OPTIONS: '' } });
+      assert.match(stdout, new RegExp(`^${program}: `));
+      assert.ok(stdout.includes(flag), `${program} --help lists ${flag}`);
+    });
+  }
+});
 
 describe('scripts/assemble-app', () => {
   const dirs: string[] = [];

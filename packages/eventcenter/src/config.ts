@@ -75,7 +75,8 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
   }
   const retentionText = flags.retention ?? env.EVENTCENTER_RETENTION ?? '168h';
   const maxAgeMs = parseDuration(retentionText);
-  if (maxAgeMs === undefined) issues.push({ path: '--retention', message: `"${retentionText}" is not a duration like 168h (0 = keep)` });
+  if (maxAgeMs === undefined || maxAgeMs < 0)
+    issues.push({ path: '--retention', message: `"${retentionText}" is not a duration like 168h (0 = keep)` });
   const bytesText = flags['retention-max-bytes'] ?? env.EVENTCENTER_RETENTION_MAX_BYTES ?? '2Gi';
   const maxBytes = bytesText === '0' ? 0 : parseBytes(bytesText);
   if (maxBytes === undefined)

@@ -9,7 +9,7 @@ export function parseTime(name: string, text: string, now: number): number {
   if (/^\d{1,16}$/.test(text)) return Number(text);
   if (text.startsWith('-')) {
     const ms = parseDuration(text.slice(1));
-    if (ms === undefined) throw new QueryError(name, `"${text.slice(0, 40)}" is not a duration like -24h`);
+    if (ms === undefined || ms < 0) throw new QueryError(name, `"${text.slice(0, 40)}" is not a duration like -24h`);
     return now - ms;
   }
   const ms = text.length <= 40 ? Date.parse(text) : Number.NaN;

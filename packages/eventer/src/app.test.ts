@@ -16,11 +16,15 @@ import { MemorySink } from './testing/memory-sink.ts';
 
 const api = new FakeEventApiserver();
 let dir = '';
+/** Eventers a test started: stopped in after() too, so a failed assertion never leaves one watching (the file would never exit). */
+const running: { stop: AbortController; running: Promise<void> }[] = [];
 before(async () => {
   await api.start();
   dir = await mkdtemp(join(tmpdir(), 'eventer-app-'));
 });
 after(async () => {
+  for (const eventer of running) eventer.stop.abort();
+  await Promise.allSettled(running.map((eventer) => eventer.running));
   await api.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -45,11 +49,13 @@ test('ships to every sink, exports the metrics, is ready while watching, and res
   const logSpec = config.sinks[0]?.spec;
   assert.ok(logSpec);
   const memory = new MemorySink('webhook');
-  const context = { logger, clock: systemClock, env: {}, kubeConfig: undefined };
+  const context = { logger, clock: systemClock, env: {}, kube: undefined };
   const run = (sinks: ConstructorParameters<typeof Eventer>[0]['sinks']) => {
-    const eventer = new Eventer({ config, kubeConfig: api.kubeConfig(), sinks, clock: systemClock, logger, metrics });
+    const eventer = new Eventer({ config, kube: api.kube(), sinks, clock: systemClock, logger, metrics });
     const stop = new AbortController();
-    return { eventer, stop, running: eventer.run(stop.signal) };
+    const started = { eventer, stop, running: eventer.run(stop.signal) };
+    running.push(started);
+    return started;
   };
   const first = run([createLogSink(logSpec, context, output), memory]);
   await waitFor(() => memory.events.length === 3 && logged.split('\n').length > 3);
@@ -60,6 +66,10 @@ test('ships to every sink, exports the metrics, is ready while watching, and res
   const line = JSON.parse(logged.split('\n')[0] ?? '{}');
   assert.equal(line.reason, 'Test');
   assert.equal(line.event.metadata.name, 'old-0.a');
+  // The checkpoint is saved on its own timer: wait for it rather than race it on a loaded machine.
+  const deadline = Date.now() + 10_000;
+  while (!/eventer_checkpoint_saves_total\{result="ok"\} [1-9]/.test(await registry.metrics()) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const text = await registry.metrics();
   for (const metric of [
     'eventer_events_total{change="added"} 3',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { writeJournal } from './testing/journal.ts';
+import { writeJournalFile } from '@ack-npd/testkit';
 
 const exec = promisify(execFile);
 const hostRoot = join(import.meta.dirname, 'fixtures', 'host');
@@ -56,9 +56,9 @@ describe('log-counter (upstream-compatible plug-in)', () => {
       const now = Date.now();
       await mkdir(join(root, 'proc'));
       await writeFile(join(root, 'proc', 'stat'), `btime ${Math.floor(now / 1000) - 86_400}\n`);
-      await writeJournal(
-        join(root, 'var', 'log', 'journal'),
-        [25, 15, 12, 9, 5, 1].map((m) => ({ timestamp: now - m * 60_000, identifier: 'systemd', message: 'Started Kubernetes kubelet.' })),
+      await writeJournalFile(
+        join(root, 'var', 'log', 'journal', 'system.journal'),
+        [25, 15, 12, 9, 5, 1].map((m) => ({ time: now - m * 60_000, identifier: 'systemd', message: 'Started Kubernetes kubelet.' })),
       );
       const args = [
         `--host-root=${root}`,

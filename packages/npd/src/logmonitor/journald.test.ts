@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '@ack-npd/core';
+import { type JournalRecord, writeJournalFile } from '@ack-npd/testkit';
 import { createWatcher } from '../app.ts';
 import { createProbeMonitor } from '../checks/probe.ts';
 import { createRestartCounterCheck } from '../checks/restart-counter.ts';
 import { SourceUnavailableError } from '../errors.ts';
 import { createHostFs } from '../hostfs.ts';
-import { type ExportEntry, writeJournal } from '../testing/journal.ts';
 import { silentLogger } from '../testing/logger.ts';
 import type { Check, Status } from '../types.ts';
 import { kernelMonitorConfig } from './builtin.ts';
@@ -93,8 +93,8 @@ describe('journald against real journal files (systemd-journal-remote writes the
   const MIN = 60_000;
   let root = '';
   const now = Date.now();
-  const at = (minutesAgo: number, identifier: string, message: string): ExportEntry => ({
-    timestamp: now - minutesAgo * MIN,
+  const at = (minutesAgo: number, identifier: string, message: string): JournalRecord => ({
+    time: now - minutesAgo * MIN,
     identifier,
     message,
   });
@@ -104,7 +104,7 @@ describe('journald against real journal files (systemd-journal-remote writes the
     await mkdir(join(root, 'proc'), { recursive: true });
     // Booted a day ago: the kubelet's 5-minute start-up grace is long over.
     await writeFile(join(root, 'proc', 'stat'), `cpu  1 2 3 4\nbtime ${Math.floor((now - 24 * 60 * MIN) / 1000)}\n`);
-    await writeJournal(join(root, 'var', 'log', 'journal'), [
+    await writeJournalFile(join(root, 'var', 'log', 'journal', 'system.journal'), [
       // A kubelet restart burst: 5 starts in the last 20 minutes (and an older one outside the window).
       at(40, 'systemd', 'Started kubelet.service - Kubernetes kubelet.'),
       ...[18, 14, 10, 6, 2].map((m) => at(m, 'systemd', 'Started kubelet.service - Kubernetes kubelet.')),
