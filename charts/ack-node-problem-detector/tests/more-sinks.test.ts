@@ -8,6 +8,8 @@ import { parseAllDocuments } from 'yaml';
 import { parseSinkSpec } from '../../../packages/eventer/src/config/sink-uri.ts';
 import { manualClock, sinkContext } from '../../../packages/eventer/src/sinks/fixtures/aliyun-sink-events.ts';
 import { sinkFactory } from '../../../packages/eventer/src/sinks/index.ts';
+import { parseLarkOptions } from '../../../packages/eventer/src/sinks/lark.ts';
+import { parseTeamsOptions } from '../../../packages/eventer/src/sinks/teams.ts';
 
 const chart = join(import.meta.dirname, '..');
 
@@ -74,7 +76,7 @@ describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', 
       '--sink=wecom:https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=$WECOM_KEY&msg_type=markdown&level=Normal&cluster_id=c1',
       '--sink=lark:$LARK_WEBHOOK_URL?msg_type=interactive&sign=$LARK_SECRET&level=Warning&label=prod&cluster_id=c1',
       '--sink=slack:$SLACK_WEBHOOK_URL?level=Warning&cluster_id=c1',
-      '--sink=teams:$TEAMS_WEBHOOK_URL&level=Warning&cluster_id=c1',
+      '--sink=teams:$TEAMS_WEBHOOK_URL?level=Warning&cluster_id=c1',
       '--sink=honeycomb:?dataset=k8s-events',
       '--sink=riemann:tcp://riemann.monitoring:5555?ttl=60&batchsize=1000&tags=k8s&tags=prod',
     ]);
@@ -93,6 +95,9 @@ describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', 
       const sink = await sinkFactory(spec)(spec, sinkContext(manualClock(0), eventerEnv));
       assert.equal(sink.name, spec.key);
       await sink.close();
+      // The URLs from the Secrets arrive whole: the workflow's own query kept, the options apart.
+      if (spec.key === 'teams') assert.equal(parseTeamsOptions(spec).url, SECRETS['eventer.sinks.teams.webhookUrl']);
+      if (spec.key === 'lark') assert.equal(parseLarkOptions(spec).url, SECRETS['eventer.sinks.lark.webhookUrl']);
     }
     const env = new Map(container.env.map((e) => [e.name, e.valueFrom?.secretKeyRef]));
     assert.deepEqual(env.get('WECHAT_CORP_SECRET'), { name: 'anpd-ack-node-problem-detector-eventer-wechat', key: 'corp-secret' });
