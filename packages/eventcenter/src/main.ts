@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
-import { loadKubeConfig } from '@ack-npd/core/kube';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { startEventCenter } from './app.ts';
 import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
 import { buildServeConfig, type ServeConfig, type ServeFlags } from './config.ts';
@@ -61,10 +60,10 @@ function defaultUiDir(): string | undefined {
   return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
 }
 
-function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
+function authenticator(config: ServeConfig, kube: KubeClient | undefined): Authenticator {
   if (config.auth === 'token') return tokenAuth(config.tokens);
-  if (config.auth === 'tokenreview' && kubeConfig) {
-    return tokenReviewAuth({ kubeConfig, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
+  if (config.auth === 'tokenreview' && kube) {
+    return tokenReviewAuth({ kube, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
   }
   return noAuth();
 }
@@ -84,11 +83,11 @@ async function serve(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ name: 'eventcenter', level: (values['log-level'] ?? 'info') as LogLevel });
   let config: ServeConfig;
-  let kubeConfig: KubeConfig | undefined;
+  let kube: KubeClient | undefined;
   try {
     config = buildServeConfig(values, process.env, join(process.cwd(), 'eventcenter-data'));
     if (config.kubeconfig || config.inCluster) {
-      kubeConfig = loadKubeConfig({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env });
+      kube = new KubeClient(await loadKubeTarget({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env }));
     }
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -106,11 +105,11 @@ async function serve(argv: readonly string[]): Promise<number> {
   }
   const uiDir = config.uiDir ?? defaultUiDir();
   const alerts = await import('./alerts/service.ts').then((m) =>
-    m.createAlertService({ store, logger: logger.child({ component: 'alerts' }), notify: config.notify, env: process.env, kubeConfig }),
+    m.createAlertService({ store, logger: logger.child({ component: 'alerts' }), notify: config.notify, env: process.env, kube }),
   );
   const center = await startEventCenter({
     store,
-    auth: authenticator(config, kubeConfig),
+    auth: authenticator(config, kube),
     logger,
     address: config.address,
     port: config.port,
@@ -118,7 +117,7 @@ async function serve(argv: readonly string[]): Promise<number> {
     defaultCluster: config.cluster,
     extraRoutes: alerts.routes,
     ...(uiDir ? { uiDir } : {}),
-    ...(kubeConfig ? { lookupOwners: clusterOwnerLookup(kubeConfig) } : {}),
+    ...(kube ? { lookupOwners: clusterOwnerLookup(kube) } : {}),
   });
   const stop = new AbortController();
   alerts.start(config.alertIntervalMs, stop.signal);

@@ -32,7 +32,7 @@ after(async () => {
   await closed;
 });
 
-const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kubeConfig: undefined };
+const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kube: undefined };
 
 test('posts batches of normalized events with the bearer token and cluster to /api/v1/ingest', async () => {
   received.length = 0;
