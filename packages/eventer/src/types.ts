@@ -90,6 +90,11 @@ export interface SinkSpec {
   readonly endpoint: URL | undefined;
   /** Query parameters; repeatable ones (label, header) keep every value. */
   readonly query: URLSearchParams;
+  /**
+   * The part after `KEY:` as written, `$VAR`s expanded verbatim, for sinks whose URI is not a URL
+   * (`mysql:?user:pw@tcp(host:3306)/db?charset=utf8`, `mongo:?mongodb://...`). May hold secrets.
+   */
+  readonly opaque?: string;
 }
 
 export interface SinkContext {

@@ -43,8 +43,7 @@ export function httpsAgent(options: { ca?: string; rejectUnauthorized?: boolean 
 export async function httpText(url: string | URL, options: HttpOptions = {}): Promise<HttpReply> {
   const target = typeof url === 'string' ? new URL(url) : url;
   const https = target.protocol === 'https:';
-  const agent =
-    options.agent ?? (https ? (sharedHttps ??= new HttpsAgent({ keepAlive: true })) : (sharedHttp ??= new HttpAgent({ keepAlive: true })));
+  const agent = options.agent ?? sharedAgent(https);
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
   const headers: Record<string, string> = { ...options.headers };
   if (body) headers['content-length'] = String(body.byteLength);

@@ -510,9 +510,14 @@ const spoolFull: Scenario = {
     // Done when everything is either delivered or counted as dropped.
     const delivered = () => posted.filter((p) => h.receiver.deliveries.has(`${p.name}/1`)).length;
     let dropped = 0;
-    await waitFor('delivered + dropped = created', async () => (dropped = await droppedNow()) + delivered() >= posted.length, {
-      timeoutMs: 180_000,
-    }).catch(() => undefined);
+    await waitFor(
+      'delivered + dropped = created',
+      async () => {
+        dropped = await droppedNow();
+        return dropped + delivered() >= posted.length;
+      },
+      { timeoutMs: 180_000 },
+    ).catch(() => undefined);
     await h.stopAll();
     if (process.env.FAULTS_DEBUG) {
       const { execFileSync } = await import('node:child_process');
