@@ -8,9 +8,9 @@
  * pre-filled) or a directory under the OS temp dir; NODE_DISABLE_COMPILE_CACHE=1 turns it off. A
  * module cannot cache its own compilation, hence the two files.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -40,6 +40,23 @@ export const BUNDLE_OPTIONS = {
   keepNames: true,
 } as const satisfies BuildOptions;
 
+/**
+ * @alicloud/log (eventcenter provision-sls) reads its sls.proto from __dirname when loaded, which
+ * an ESM bundle has not: inline the schema text instead.
+ */
+const inlineSlsProto: Plugin = {
+  name: 'inline-alicloud-log-proto',
+  setup(b) {
+    b.onLoad({ filter: /@alicloud[\\/]log[\\/]lib[\\/]client\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const proto = await readFile(join(args.path, '..', 'sls.proto'), 'utf8');
+      const load = "protobuf.loadSync(path.join(__dirname, './sls.proto'))";
+      if (!source.includes(load)) throw new Error(`${args.path}: the sls.proto loading changed; update scripts/bundle.ts`);
+      return { contents: source.replace(load, `protobuf.parse(${JSON.stringify(proto)}).root`), loader: 'js' };
+    });
+  },
+};
+
 export async function bundle(programs: readonly Program[], out: string): Promise<string[]> {
   await mkdir(out, { recursive: true });
   const files: string[] = [];
@@ -53,6 +70,7 @@ export async function bundle(programs: readonly Program[], out: string): Promise
       logLevel: 'warning',
       // pg loads its optional native binding only when asked to; the image never asks.
       external: ['pg-native'],
+      plugins: [inlineSlsProto],
     });
     const launcher = join(out, `${program}.mjs`);
     await writeFile(launcher, launcherSource(program), { mode: 0o755 });

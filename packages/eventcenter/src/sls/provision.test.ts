@@ -1,6 +1,9 @@
 // provision-sls against the protocol-faithful SLS peer, cross-checked by the official Python SDK.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -105,6 +108,31 @@ describe('eventcenter provision-sls', { timeout: 300_000 }, () => {
     );
     assert.equal(read.jobs[0]?.type, 'Alert');
     assert.ok(state.savedsearches.has('sdk-made'), 'the SDK’s create reached the peer');
+  });
+
+  it('the bundled program (one file, as in the image) provisions too', async () => {
+    const { bundle } = await import('../../../../scripts/bundle.ts');
+    const out = mkdtempSync(join(tmpdir(), 'provision-bundle-'));
+    try {
+      await bundle(['eventcenter'], out);
+      const result = await run(
+        process.execPath,
+        [join(out, 'eventcenter.mjs'), 'provision-sls', '--project=k8s-log-c2', `--endpoint=http://127.0.0.1:${server.port}`],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            NODE_OPTIONS: '',
+            ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId,
+            ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+            ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+          },
+        },
+      );
+      assert.match(result.stdout, /^created {3}project k8s-log-c2$/m);
+      assert.ok(server.projects.get('k8s-log-c2')?.logstores.get('k8s-event')?.index);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('bad flags exit 2 naming the flag; wrong keys exit 1 with the Log Service error', async () => {

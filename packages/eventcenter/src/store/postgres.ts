@@ -60,6 +60,9 @@ const MIGRATIONS: readonly string[] = [
      SELECT (e.ts / ${ROLLUP_MS}) * ${ROLLUP_MS}, d.dim, d.key, e.type, count(*) FROM events e
      CROSS JOIN LATERAL (VALUES ${ROLLUP_DIMS.map((dim) => `('${dim}', e.${dim})`).join(', ')}) AS d(dim, key)
      GROUP BY 1, 2, 3, 4;`,
+  // Owner chains and node views look objects up by kind and name without a namespace.
+  `DROP INDEX events_object;
+   CREATE INDEX events_kind_name ON events (kind, name, ts);`,
 ];
 
 class PgDialect implements Dialect {

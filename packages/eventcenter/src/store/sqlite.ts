@@ -64,6 +64,9 @@ const MIGRATIONS: readonly string[] = [
          `UPDATE rollup SET n = n - 1 WHERE dim = '${dim}' AND bucket = (old.ts / ${ROLLUP_MS}) * ${ROLLUP_MS} AND key = old.${dim} AND type = old.type;`,
      ).join('\n')}
    END;`,
+  // Owner chains and node views look objects up by kind and name without a namespace.
+  `DROP INDEX events_object;
+   CREATE INDEX events_kind_name ON events (kind, name, ts);`,
 ];
 
 export interface SqliteStoreOptions {
