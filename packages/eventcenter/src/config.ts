@@ -16,6 +16,7 @@ export interface ServeFlags {
   'in-cluster'?: boolean;
   'ui-dir'?: string;
   cluster?: string;
+  'member-cluster'?: string[];
   notify?: string[];
   'alert-interval'?: string;
   'log-level'?: string;
@@ -34,6 +35,10 @@ export interface ServeConfig {
   readonly inCluster: boolean;
   readonly uiDir: string | undefined;
   readonly cluster: string;
+  /** Token → the one cluster it may write events of ($EVENTCENTER_CLUSTER_TOKENS). */
+  readonly clusterTokens: Map<string, string>;
+  /** Member clusters whose eventer ServiceAccount tokens are checked by TokenReview against their own apiserver. */
+  readonly memberClusters: { cluster: string; kubeconfig: string; ingesters: string[] }[];
   readonly notify: string[];
   readonly alertIntervalMs: number;
 }
@@ -86,7 +91,31 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
     editor: list(env.EVENTCENTER_EDITOR_TOKENS),
     ingest: list(env.EVENTCENTER_INGEST_TOKENS),
   };
-  const anyToken = tokens.viewer.length + tokens.editor.length + tokens.ingest.length > 0;
+  const clusterTokens = new Map<string, string>();
+  for (const entry of list(env.EVENTCENTER_CLUSTER_TOKENS)) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0 || eq === entry.length - 1) {
+      issues.push({
+        path: '$EVENTCENTER_CLUSTER_TOKENS',
+        message: 'expected CLUSTER_ID=TOKEN,CLUSTER_ID=TOKEN (one ingest token per cluster)',
+      });
+      continue;
+    }
+    clusterTokens.set(entry.slice(eq + 1), entry.slice(0, eq));
+  }
+  const memberClusters: ServeConfig['memberClusters'] = [];
+  for (const entry of flags['member-cluster'] ?? []) {
+    const m = /^([^=]+)=([^:]+):(.+)$/.exec(entry);
+    if (!m) {
+      issues.push({
+        path: '--member-cluster',
+        message: `"${entry}" is not CLUSTER_ID=KUBECONFIG:USER[,USER] (e.g. prod=/etc/members/prod:system:serviceaccount:kube-system:ack-npd-eventer)`,
+      });
+      continue;
+    }
+    memberClusters.push({ cluster: m[1] as string, kubeconfig: m[2] as string, ingesters: list(m[3]) });
+  }
+  const anyToken = tokens.viewer.length + tokens.editor.length + tokens.ingest.length + clusterTokens.size > 0;
   const auth = (flags.auth ?? env.EVENTCENTER_AUTH ?? (anyToken ? 'token' : 'none')) as ServeConfig['auth'];
   if (!['none', 'token', 'tokenreview'].includes(auth))
     issues.push({ path: '--auth', message: `"${auth}" is not none, token or tokenreview` });
@@ -120,6 +149,8 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
     inCluster: flags['in-cluster'] === true,
     uiDir: flags['ui-dir'] ?? env.EVENTCENTER_UI_DIR,
     cluster: flags.cluster ?? env.EVENTCENTER_CLUSTER ?? '',
+    clusterTokens,
+    memberClusters,
     notify: flags.notify ?? [],
     alertIntervalMs: alertIntervalMs ?? 30_000,
   };

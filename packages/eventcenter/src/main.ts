@@ -7,7 +7,7 @@ import { loadKubeConfig } from '@ack-npd/core/kube';
 import { createLogger } from '@ack-npd/core/logger';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startEventCenter } from './app.ts';
-import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
+import { type Authenticator, clusterIngestAuth, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
 import { buildServeConfig, type ServeConfig, type ServeFlags } from './config.ts';
 import { clusterOwnerLookup } from './owners.ts';
 import { openStore } from './store/open.ts';
@@ -29,6 +29,10 @@ Usage: eventcenter [serve] [flags]
   --kubeconfig=FILE | --in-cluster read owner references for the pod lifecycle, TokenReview
   --ui-dir=DIR                     built web UI (default: the package's ui/dist, or ui/ beside the bundle)
   --cluster=ID                     cluster id stored with events that carry none
+  --member-cluster=ID=KUBECONFIG:USER  repeatable; ingest by that cluster's ServiceAccount token (USER, e.g.
+                                   system:serviceaccount:kube-system:ack-npd-eventer), verified by TokenReview
+                                   against that cluster's apiserver; it writes only cluster ID's events.
+                                   Static per-cluster tokens: $EVENTCENTER_CLUSTER_TOKENS=ID=TOKEN,ID=TOKEN
   --notify=NAME=KEY:URI            repeatable; a notification sink for alert rules, eventer sink syntax
                                    (e.g. ops=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$TOKEN)
   --alert-interval=30s             how often rules are evaluated
@@ -49,6 +53,7 @@ const OPTIONS = {
   'in-cluster': { type: 'bool' },
   'ui-dir': { type: 'string' },
   cluster: { type: 'string' },
+  'member-cluster': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   'alert-interval': { type: 'string' },
   'log-level': { type: 'string' },
@@ -61,12 +66,26 @@ function defaultUiDir(): string | undefined {
   return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
 }
 
-function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
+function baseAuthenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
   if (config.auth === 'token') return tokenAuth(config.tokens);
   if (config.auth === 'tokenreview' && kubeConfig) {
     return tokenReviewAuth({ kubeConfig, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
   }
   return noAuth();
+}
+
+/** The base authenticator, with per-cluster ingest credentials in front when any are configured. */
+function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
+  const base = baseAuthenticator(config, kubeConfig);
+  if (config.clusterTokens.size === 0 && config.memberClusters.length === 0) return base;
+  return clusterIngestAuth(base, {
+    tokens: config.clusterTokens,
+    reviewers: config.memberClusters.map((m) => ({
+      cluster: m.cluster,
+      ingesters: m.ingesters,
+      kubeConfig: loadKubeConfig({ kubeconfig: m.kubeconfig, env: {} }),
+    })),
+  });
 }
 
 async function serve(argv: readonly string[]): Promise<number> {
@@ -85,11 +104,13 @@ async function serve(argv: readonly string[]): Promise<number> {
   const logger = createLogger({ name: 'eventcenter', level: (values['log-level'] ?? 'info') as LogLevel });
   let config: ServeConfig;
   let kubeConfig: KubeConfig | undefined;
+  let auth: Authenticator;
   try {
     config = buildServeConfig(values, process.env, join(process.cwd(), 'eventcenter-data'));
     if (config.kubeconfig || config.inCluster) {
       kubeConfig = loadKubeConfig({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env });
     }
+    auth = authenticator(config, kubeConfig);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`eventcenter: ${error.message}\n`);
@@ -110,7 +131,7 @@ async function serve(argv: readonly string[]): Promise<number> {
   );
   const center = await startEventCenter({
     store,
-    auth: authenticator(config, kubeConfig),
+    auth,
     logger,
     address: config.address,
     port: config.port,

@@ -27,7 +27,7 @@ export interface StoredDoc<T = unknown> {
   readonly updated: number;
 }
 
-export type DocKind = 'rule' | 'silence' | 'alert-state';
+export type DocKind = 'rule' | 'silence' | 'alert-state' | 'cluster';
 
 export interface AlertHistoryEntry {
   readonly id: string;
