@@ -45,4 +45,7 @@ ENV NODE_ENV=production NODE_COMPILE_CACHE=/tmp/node-compile-cache
 # Root (uid 0) because /dev/kmsg and the journal are root-only on the host; the chart drops
 # every capability but SYSLOG and DAC_READ_SEARCH and mounts host paths read-only.
 USER 0
-ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/node", "/app/npd.mjs"]
+# --max-opt=1: Sparkplug, no Maglev/TurboFan. The agent's code runs a few times a minute; optimising
+# it costs more CPU than it saves and touches ~9 MiB more of node's binary (docs/benchmarks.md).
+# Not in NODE_OPTIONS: Node refuses this V8 flag there. The chart sets the rest (npd.nodeOptions).
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/node", "--max-opt=1", "/app/npd.mjs"]

@@ -1,5 +1,5 @@
-// The chart's memory settings under a burst of kernel messages: the bundled agent, with the chart's
-// NODE_OPTIONS, reads 10,000 kmsg records a second for 10 s (a fixture /dev/kmsg it follows like
+// The chart's memory settings under a burst of kernel messages: the bundled agent, with the image's
+// node flags and the chart's NODE_OPTIONS, reads 10,000 kmsg records a second for 10 s (a fixture /dev/kmsg it follows like
 // the real one): its RSS stays under the chart's memory limit with room to spare, it keeps up, and
 // its CPU use falls back to idle afterwards (no GC thrashing against a heap cap).
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { waitFor } from '../packages/testkit/src/wait.ts';
 import { bundle } from './bundle.ts';
+import { imageNodeFlags } from './lib/bench-npd/image-flags.ts';
 
 const values = parse(readFileSync(join(import.meta.dirname, '..', 'charts', 'ack-node-problem-detector', 'values.yaml'), 'utf8')) as {
   npd: { resources: { limits: { memory: string } }; nodeOptions: string };
@@ -46,6 +47,7 @@ describe('kmsg burst against the chart memory limit', { timeout: 180_000 }, () =
     const child = spawn(
       process.execPath,
       [
+        ...imageNodeFlags(),
         join(work, 'npd.mjs'),
         `--host-root=${host}`,
         '--enable-k8s-exporter=false',

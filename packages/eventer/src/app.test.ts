@@ -16,11 +16,15 @@ import { MemorySink } from './testing/memory-sink.ts';
 
 const api = new FakeEventApiserver();
 let dir = '';
+/** Eventers a test started: stopped in after() too, so a failed assertion never leaves one watching (the file would never exit). */
+const running: { stop: AbortController; running: Promise<void> }[] = [];
 before(async () => {
   await api.start();
   dir = await mkdtemp(join(tmpdir(), 'eventer-app-'));
 });
 after(async () => {
+  for (const eventer of running) eventer.stop.abort();
+  await Promise.allSettled(running.map((eventer) => eventer.running));
   await api.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -49,7 +53,9 @@ test('ships to every sink, exports the metrics, is ready while watching, and res
   const run = (sinks: ConstructorParameters<typeof Eventer>[0]['sinks']) => {
     const eventer = new Eventer({ config, kubeConfig: api.kubeConfig(), sinks, clock: systemClock, logger, metrics });
     const stop = new AbortController();
-    return { eventer, stop, running: eventer.run(stop.signal) };
+    const started = { eventer, stop, running: eventer.run(stop.signal) };
+    running.push(started);
+    return started;
   };
   const first = run([createLogSink(logSpec, context, output), memory]);
   await waitFor(() => memory.events.length === 3 && logged.split('\n').length > 3);

@@ -7,7 +7,7 @@
  * CPU is process CPU time from /proc/<pid>/stat, children that were waited for included (NPD's
  * plug-in scripts, our journalctl/ plug-ins): the machine is shared, so wall-clock share would lie.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
@@ -16,6 +16,7 @@ import { parseDuration } from '../../../packages/core/src/duration.ts';
 import { NPD_CLUSTER_ROLE } from '../../../packages/npd/src/rbac.ts';
 import { sharedCluster } from '../../../packages/testkit/src/shared.ts';
 import { measureDependencies } from './deps.ts';
+import { imageNodeFlags } from './image-flags.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
 const upstreamDir = args.get('upstream') ?? '';
@@ -31,8 +32,9 @@ const work = mkdtempSync(join(tmpdir(), 'bench-npd-'));
 const TICKS = 100; // getconf CLK_TCK on every Linux Node supports
 const SAMPLE_MS = 2000;
 const WARMUP_S = 20;
-/** V8 flags the chart sets (NODE_OPTIONS) for the agent. */
+/** V8 flags the chart sets (NODE_OPTIONS) for the agent, and those the image's entrypoint passes. */
 export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
+const AGENT_NODE_FLAGS = imageNodeFlags();
 
 interface Sample {
   readonly at: number;
@@ -176,6 +178,7 @@ async function ours(intervalS: number, extra: readonly string[], env: NodeJS.Pro
     'ours',
     process.execPath,
     [
+      ...AGENT_NODE_FLAGS,
       join(bundleDir, 'npd.mjs'),
       '--port=0',
       `--prometheus-port=${metricsPort}`,
@@ -312,7 +315,7 @@ const text = [
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: both agents at once, ${durationMs / 1000} s standalone and ${durationMs / 1000} s with the Kubernetes exporter`,
   `(against the test kit's control plane, each on its own kwok node, with the npd ServiceAccount token), ${fastMs / 1000} s at a 2 s interval for the per-cycle cost;`,
   `figures after the first ${WARMUP_S} s, sampled every ${SAMPLE_MS / 1000} s from /proc/<pid>/stat (utime+stime+cutime+cstime: forked plug-ins count) and /proc/<pid>/status (VmRSS).`,
-  'Ours: the esbuild bundle (`node npd.mjs`, compile cache on, NODE_OPTIONS=' +
+  `Ours: the esbuild bundle (\`node ${AGENT_NODE_FLAGS.join(' ')} npd.mjs\` as the image runs it, compile cache on, NODE_OPTIONS=` +
     AGENT_NODE_OPTIONS +
     ') with the embedded default (kernel-monitor + ack-kernel-monitor on /dev/kmsg, restart counters, fd_check, ntp_check, network_problem_check, inode_usage_check), `--plugin-settings=check_interval=30s`.',
   'Upstream: built from the Go module proxy (CGO off, no journald), its config/kernel-monitor.json on /dev/kmsg and a custom-plugin-monitor running the same four checks as shell scripts (scripts/lib/bench-npd/plugins) every 30 s.',
@@ -335,6 +338,8 @@ if (args.has('write')) {
   const current = readFileSync(doc, 'utf8');
   const marked = /<!-- bench-npd:start -->[\s\S]*<!-- bench-npd:end -->/;
   writeFileSync(doc, marked.test(current) ? current.replace(marked, text) : `${current.trimEnd()}\n\n${text}\n`);
+  // The tables as the repository's formatter lays them out.
+  spawnSync(join(repo, 'node_modules', '.bin', 'biome'), ['format', '--write', doc], { stdio: 'ignore' });
   log(`wrote ${doc}`);
 }
 process.exit(0);

@@ -31,7 +31,7 @@ describe('honeycomb options and data (kube-eventer compatible)', () => {
     assert.equal(batchUrl('http://127.0.0.1:9/prefix', 'd'), 'http://127.0.0.1:9/prefix/1/batch/d');
   });
 
-  test("data carries kube-eventer's fields plus uid and change", () => {
+  test("data carries kube-eventer's fields plus uid and action", () => {
     assert.deepEqual(honeycombData(kubeEvent()), {
       namespace: 'default',
       kind: 'Pod',
@@ -44,7 +44,7 @@ describe('honeycomb options and data (kube-eventer compatible)', () => {
       reason: 'BackOff',
       message: 'Back-off restarting failed container web in pod <web>',
       uid: '6f1c2a4e-0000-4000-8000-000000000001',
-      change: 'added',
+      action: 'create',
     });
   });
 });

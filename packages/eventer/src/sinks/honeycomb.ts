@@ -10,7 +10,8 @@ import { postForText } from './post.ts';
  * (writekey defaults to env HONEYCOMB_WRITEKEY, dataset to `heapster`, as kube-eventer's).
  * One `POST {apihost}/1/batch/{dataset}` per batch with `X-Honeycomb-Team`, each event's data
  * being kube-eventer's fields (namespace, kind, name, subobject, source.component,
- * source.host, count, type, reason, message) plus `uid` and `change`. Unlike kube-eventer
+ * source.host, count, type, reason, message) plus `uid` and `action` (create for a new event,
+ * update for a count bump). Unlike kube-eventer
  * (whose Go struct sent `Timestamp`, which Honeycomb ignores) the event time is in `time`,
  * and the per-event status array is read: events refused with 429/5xx are retried, events
  * already accepted are not sent again.
@@ -52,7 +53,7 @@ export function parseHoneycombOptions(spec: SinkSpec, env: NodeJS.ProcessEnv): H
   return { apiHost: parsed.apihost, dataset: parsed.dataset, writeKey: parsed.writekey, timeoutMs: parsed.timeout_ms };
 }
 
-/** kube-eventer's exportedData fields, plus uid and change (added / updated). */
+/** kube-eventer's exportedData fields, plus uid and action (create / update: a count bump). */
 export function honeycombData(event: KubeEvent): Record<string, unknown> {
   const o = event.involvedObject;
   return {
@@ -67,7 +68,7 @@ export function honeycombData(event: KubeEvent): Record<string, unknown> {
     reason: event.reason,
     message: event.message,
     uid: event.uid,
-    change: event.change,
+    action: event.change === 'updated' ? 'update' : 'create',
   };
 }
 

@@ -10,8 +10,10 @@ import { parseSinkSpec } from '../config/sink-uri.ts';
 import { manualClock, sinkContext } from './fixtures/aliyun-sink-events.ts';
 import { sinkFactory } from './index.ts';
 
-// The README's sinks table is documentation users copy: every `--sink` example and every YAML
-// form in it must build its sink (the $VARs set, hosts as written: nothing is dialled).
+// The README's sinks table is documentation users copy: the `--sink` example and the YAML form
+// of each sink below must build it (the $VARs set, hosts as written). Sinks whose factory may
+// dial at start (brokers, databases) are left to their own tests: no test leaves loopback.
+const KEYS = ['log', 'webhook', 'dingtalk', 'sls', 'eventbridge', 'wechat', 'wecom', 'lark', 'slack', 'teams', 'honeycomb', 'riemann'];
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 const ENV = {
   TOKEN: 't',
@@ -44,8 +46,11 @@ async function sinksTable(): Promise<{ key: string; flag: string; yaml: string }
 }
 
 test("the README's --sink examples and YAML forms build their sinks", async () => {
-  const table = await sinksTable();
-  assert.ok(table.length >= 12, `rows read: ${table.map((r) => r.key).join(', ')}`);
+  const table = (await sinksTable()).filter((row) => KEYS.includes(row.key));
+  assert.deepEqual(
+    table.map((row) => row.key),
+    KEYS,
+  );
   const dir = await mkdtemp(join(tmpdir(), 'readme-forms-'));
   try {
     for (const { key, flag, yaml } of table) {

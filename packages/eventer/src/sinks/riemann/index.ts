@@ -12,7 +12,8 @@ import { decodeReply, encodeFramedMsg, type RiemannEventFields } from './protobu
  * host `riemann-heapster:5555`). One Riemann event per cluster event with kube-eventer's
  * fields: service `Kind.Reason`, host = source.host, description = message, metric = count,
  * state ok (Normal) / warning, the attributes namespace, uid, name, api-version,
- * resource-version, field-path, component, first-/last-timestamp; `ttl` (60), `tags`
+ * resource-version, field-path, component, first-/last-timestamp (plus `action`: create, or
+ * update for a count bump); `ttl` (60), `tags`
  * (repeatable, default `heapster`), `batchsize` (1000) events a Msg. Unlike kube-eventer, a
  * non-empty `state` option is used (kube-eventer parses and ignores it), the event time is the
  * event's own (kube-eventer: the export time), and a refused or lost batch is retried.
@@ -78,6 +79,7 @@ export function riemannEvent(
   const o = event.involvedObject;
   const raw = event.raw.involvedObject as { resourceVersion?: string } | undefined;
   const attributes: [string, string][] = [
+    ['action', event.change === 'updated' ? 'update' : 'create'],
     ['api-version', o.apiVersion],
     ['component', event.source.component],
     ['field-path', o.fieldPath],

@@ -70,6 +70,7 @@ describe('riemann sink against the Riemann peer', () => {
     assert.equal(warning?.time, BigInt(Date.parse('2023-11-14T22:13:20Z') / 1000));
     assert.equal(warning?.timeMicros, BigInt(Date.parse('2023-11-14T22:13:20Z')) * 1000n);
     assert.deepEqual(warning?.attributes, {
+      action: 'create',
       'api-version': 'v1',
       component: 'kubelet',
       'field-path': 'spec.containers{web}',
