@@ -33,6 +33,15 @@ if [[ -f $DEST/.complete ]]; then echo "$DEST" >&3; exit 0; fi
 TMP=$(mktemp -d "$DEST.tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
+# Debian tools the downloads need, installed when missing (one apt at a time across processes).
+need_debian() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  log "installing ${missing[*]}"
+  flock /var/lib/dpkg/ack-npd-apt.lock bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]}"
+}
+
 # Resolves one artifact (and, for a jar, its runtime dependencies) with Maven.
 maven_pom() {
   cat >"$TMP/pom.xml" <<POM
@@ -46,6 +55,7 @@ POM
 
 case "$peer" in
   kafka)
+    need_debian maven openjdk-17-jre-headless
     log "resolving org.apache.kafka:kafka_2.13:$version and its runtime dependencies"
     maven_pom "<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
       <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version></dependency>
@@ -55,6 +65,7 @@ case "$peer" in
   elasticsearch|opensearch)
     group=org.elasticsearch.distribution.integ-test-zip
     [[ $peer == opensearch ]] && group=org.opensearch.distribution.integ-test-zip
+    need_debian maven unzip openjdk-17-jre-headless
     log "downloading $group:$peer:$version:zip"
     maven_pom "<dependency><groupId>$group</groupId><artifactId>$peer</artifactId><version>$version</version><type>zip</type></dependency>"
     mvn -q -B -f "$TMP/pom.xml" dependency:copy-dependencies -DoutputDirectory="$TMP/zip"

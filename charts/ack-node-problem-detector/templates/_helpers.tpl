@@ -168,6 +168,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   (dict "sink" "slack" "value" "webhookUrl" "key" "url" "env" "SLACK_WEBHOOK_URL")
   (dict "sink" "teams" "value" "webhookUrl" "key" "url" "env" "TEAMS_WEBHOOK_URL")
   (dict "sink" "honeycomb" "value" "writeKey" "key" "writekey" "env" "HONEYCOMB_WRITEKEY")
+  (dict "sink" "kafka" "value" "password" "key" "password" "env" "KAFKA_PASSWORD" "optional" true)
+  (dict "sink" "elasticsearch" "value" "password" "key" "password" "env" "ES_PASSWORD" "optional" true)
+  (dict "sink" "mysql" "value" "password" "key" "password" "env" "MYSQL_PASSWORD")
+  (dict "sink" "influxdb" "value" "password" "key" "password" "env" "INFLUXDB_PASSWORD" "optional" true)
+  (dict "sink" "mongo" "value" "uri" "key" "uri" "env" "MONGO_URI")
   (dict "sink" "webhook" "value" "url" "key" "url" "env" "WEBHOOK_URL")
   (dict "sink" "webhook" "value" "headers" "key" "headers" "env" "WEBHOOK_HEADERS" "optional" true)) -}}
 {{- end -}}
@@ -239,6 +244,36 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if $s.riemann.state -}}{{- $q = append $q (printf "state=%s" $s.riemann.state) -}}{{- end -}}
 {{- range $tag := $s.riemann.tags -}}{{- $q = append $q (printf "tags=%s" (urlquery $tag)) -}}{{- end -}}
 {{- $sinks = append $sinks (printf "riemann:tcp://%s:%v?%s" $s.riemann.host $s.riemann.port (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.kafka.enabled -}}
+{{- $q := list -}}
+{{- range $b := $s.kafka.brokers -}}{{- $q = append $q (printf "brokers=%s" $b) -}}{{- end -}}
+{{- $q = concat $q (list (printf "eventstopic=%s" $s.kafka.topic) (printf "compression=%s" $s.kafka.compression)) -}}
+{{- if $s.kafka.user -}}{{- $q = concat $q (list (printf "user=%s" (urlquery $s.kafka.user)) "password=$KAFKA_PASSWORD" (printf "mechanism=%s" $s.kafka.mechanism)) -}}{{- end -}}
+{{- if $s.kafka.tls -}}{{- $q = append $q "tls=true" -}}{{- end -}}
+{{- $sinks = append $sinks (printf "kafka:?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.elasticsearch.enabled -}}
+{{- $q := list -}}
+{{- range $n := $s.elasticsearch.nodes -}}{{- $q = append $q (printf "nodes=%s" $n) -}}{{- end -}}
+{{- $q = concat $q (list (printf "ver=%v" $s.elasticsearch.ver) (printf "index=%s" $s.elasticsearch.index) (printf "sniff=%v" $s.elasticsearch.sniff) (printf "bulkWorkers=%v" $s.elasticsearch.bulkWorkers)) -}}
+{{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster_name=%s" $.Values.clusterId) -}}{{- end -}}
+{{- if $s.elasticsearch.pipeline -}}{{- $q = append $q (printf "pipeline=%s" (urlquery $s.elasticsearch.pipeline)) -}}{{- end -}}
+{{- if $s.elasticsearch.useNamespace -}}{{- $q = append $q "use_namespace=true" -}}{{- end -}}
+{{- if $s.elasticsearch.username -}}{{- $q = concat $q (list (printf "esUserName=%s" (urlquery $s.elasticsearch.username)) "esUserSecret=$ES_PASSWORD") -}}{{- end -}}
+{{- $sinks = append $sinks (printf "elasticsearch:?%s" (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.mysql.enabled -}}
+{{- $sinks = append $sinks (printf "mysql:?%s:$MYSQL_PASSWORD@tcp(%s:%v)/%s?charset=utf8mb4&table=%s" $s.mysql.user $s.mysql.host $s.mysql.port $s.mysql.database $s.mysql.table) -}}
+{{- end -}}
+{{- if $s.influxdb.enabled -}}
+{{- $q := list (printf "db=%s" $s.influxdb.db) (printf "user=%s" (urlquery $s.influxdb.user)) (printf "withfields=%v" $s.influxdb.withFields) (printf "insecuressl=%v" $s.influxdb.insecureSsl) -}}
+{{- if or $s.influxdb.password $s.influxdb.existingSecret -}}{{- $q = append $q "pw=$INFLUXDB_PASSWORD" -}}{{- end -}}
+{{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster_name=%s" $.Values.clusterId) -}}{{- end -}}
+{{- $sinks = append $sinks (printf "influxdb:%s?%s" $s.influxdb.url (join "&" $q)) -}}
+{{- end -}}
+{{- if $s.mongo.enabled -}}
+{{- $sinks = append $sinks "mongo:?$MONGO_URI" -}}
 {{- end -}}
 {{- toJson $sinks -}}
 {{- end -}}

@@ -1,15 +1,9 @@
 // Values blocks of the WeCom (wechat app, group robot), Lark, Slack, Teams, Honeycomb and Riemann
 // sinks: rendered, accepted by a real apiserver, credentials only in Secrets reached through env.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { type ClusterClient, sharedCluster } from '@ack-npd/testkit';
-import { parseAllDocuments } from 'yaml';
-import { parseSinkSpec } from '../../../packages/eventer/src/config/sink-uri.ts';
-import { manualClock, sinkContext } from '../../../packages/eventer/src/sinks/fixtures/aliyun-sink-events.ts';
-import { sinkFactory } from '../../../packages/eventer/src/sinks/index.ts';
-
-const chart = join(import.meta.dirname, '..');
+import { buildEverySink, template as render, renderSinks, setArgs } from './sink-values.ts';
 
 const SECRETS = {
   'eventer.sinks.wechat.corpSecret': 'CORP-SECRET-1',
@@ -37,38 +31,17 @@ const VALUES = [
   'eventer.sinks.riemann.enabled=true',
   'eventer.sinks.riemann.host=riemann.monitoring',
   'eventer.sinks.riemann.tags={k8s,prod}',
-  ...Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`),
-].flatMap((value) => ['--set', value]);
-
-interface Manifest {
-  kind: string;
-  metadata: { name: string };
-  stringData?: Record<string, string>;
-  spec?: {
-    template: {
-      spec: { containers: { args: string[]; env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[] };
-    };
-  };
-}
+];
 
 describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', () => {
   let cluster: ClusterClient;
   before(async () => {
     cluster = await sharedCluster();
   });
-  const template = (args: readonly string[]) => cluster.helm(['template', 'anpd', chart, '--namespace', 'kube-system', ...args]);
+  const template = (args: readonly string[]) => render(cluster, args);
 
   it('renders manifests a real apiserver accepts, with every credential only in a Secret', async () => {
-    const rendered = await template(VALUES);
-    assert.match(await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: rendered }), /created \(server dry run\)/);
-    const docs = parseAllDocuments(rendered)
-      .map((doc) => doc.toJS() as Manifest | null)
-      .filter((doc): doc is Manifest => doc !== null);
-    const deployment = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name.endsWith('-eventer'));
-    const container = deployment?.spec?.template.spec.containers[0];
-    assert.ok(container);
-    for (const secret of Object.values(SECRETS)) assert.ok(!JSON.stringify(deployment).includes(secret), `${secret} in the Deployment`);
-    const sinks = container.args.filter((arg) => arg.startsWith('--sink='));
+    const { sinks, env, secrets } = await renderSinks(cluster, setArgs(VALUES, SECRETS), SECRETS);
     assert.deepEqual(sinks, [
       '--sink=wechat:?corp_id=ww-corp&corp_secret=$WECHAT_CORP_SECRET&agent_id=1000012&to_user=zhangsan,lisi&level=Warning&cluster_id=c1',
       '--sink=wecom:https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=$WECOM_KEY&msg_type=markdown&level=Normal&cluster_id=c1',
@@ -88,22 +61,11 @@ describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', 
       TEAMS_WEBHOOK_URL: SECRETS['eventer.sinks.teams.webhookUrl'],
       HONEYCOMB_WRITEKEY: 'HNY-KEY-6',
     };
-    for (const arg of sinks) {
-      const spec = parseSinkSpec(arg.slice('--sink='.length), { env: eventerEnv });
-      const sink = await sinkFactory(spec)(spec, sinkContext(manualClock(0), eventerEnv));
-      assert.equal(sink.name, spec.key);
-      await sink.close();
-    }
-    const env = new Map(container.env.map((e) => [e.name, e.valueFrom?.secretKeyRef]));
+    await buildEverySink(sinks, eventerEnv);
     assert.deepEqual(env.get('WECHAT_CORP_SECRET'), { name: 'anpd-ack-node-problem-detector-eventer-wechat', key: 'corp-secret' });
     assert.deepEqual(env.get('SLACK_WEBHOOK_URL'), { name: 'my-slack', key: 'url' });
     assert.deepEqual(env.get('HONEYCOMB_WRITEKEY'), { name: 'anpd-ack-node-problem-detector-eventer-honeycomb', key: 'writekey' });
     assert.equal(env.get('LARK_SECRET')?.key, 'secret');
-    const secrets = new Map(
-      docs
-        .filter((doc) => doc.kind === 'Secret')
-        .map((doc) => [doc.metadata.name.replace('anpd-ack-node-problem-detector-eventer-', ''), doc.stringData]),
-    );
     assert.deepEqual(secrets.get('lark'), { url: SECRETS['eventer.sinks.lark.webhookUrl'], secret: 'LARK-SIGN-4' });
     assert.deepEqual(secrets.get('wecom'), { key: 'ROBOT-KEY-2' });
     assert.ok(!secrets.has('slack'), 'an existingSecret is used, not created');

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { HttpError } from './http.ts';
 
 export type Role = 'viewer' | 'editor' | 'ingest';
@@ -55,7 +55,7 @@ export function tokenAuth(tokens: TokenSets): Authenticator {
 }
 
 export interface TokenReviewOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kube: KubeClient;
   /** Groups or users (`system:serviceaccount:ns:name`) that are editors; everyone else authenticated is a viewer. */
   readonly editors: readonly string[];
   /** Users/groups allowed to ingest (the eventer's ServiceAccount). */
@@ -84,7 +84,7 @@ export function tokenReviewAuth(options: TokenReviewOptions): Authenticator {
       const hit = cache.get(token);
       if (hit && hit.until > now()) return hit.roles;
       const { reviewToken } = await import('./tokenreview.ts');
-      const user = await reviewToken(options.kubeConfig, token);
+      const user = await reviewToken(options.kube, token);
       if (!user) throw new HttpError(401, 'authorization: the apiserver did not authenticate this token');
       const names = [user.username, ...user.groups];
       const roles = new Set<Role>(['viewer']);
@@ -108,7 +108,7 @@ export function ingestClusterOf(request: IncomingMessage): string | undefined {
 export interface ClusterReviewer {
   readonly cluster: string;
   /** That cluster's apiserver, which authenticates its own ServiceAccount tokens. */
-  readonly kubeConfig: KubeConfig;
+  readonly kube: KubeClient;
   /** Users/groups of that cluster allowed to ingest (its eventer's ServiceAccount). */
   readonly ingesters: readonly string[];
 }
@@ -137,7 +137,7 @@ export function clusterIngestAuth(base: Authenticator, options: ClusterIngestOpt
     const { reviewToken } = await import('./tokenreview.ts');
     let cluster: string | undefined;
     for (const reviewer of options.reviewers ?? []) {
-      const user = await reviewToken(reviewer.kubeConfig, token).catch(() => undefined);
+      const user = await reviewToken(reviewer.kube, token).catch(() => undefined);
       if (user && [user.username, ...user.groups].some((n) => reviewer.ingesters.includes(n))) {
         cluster = reviewer.cluster;
         break;

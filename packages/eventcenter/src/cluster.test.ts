@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { loadKubeConfig } from '@ack-npd/core/kube';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
 import { normalizeEvent } from '@ack-npd/eventer/normalize';
 import { eventCenterPayload } from '@ack-npd/eventer/sinks/eventcenter';
@@ -41,21 +41,21 @@ describe('event center with a real cluster', { timeout: 240_000 }, () => {
       'create',
       'tokenreviews.authentication.k8s.io',
     ]);
-    const kubeConfig = loadKubeConfig({ kubeconfig: centerKubeconfig, env: {} });
+    const kube = new KubeClient(await loadKubeTarget({ kubeconfig: centerKubeconfig, env: {} }));
     store = await openStore({ backend: 'sqlite', path: ':memory:' });
     const logger = createLogger({ name: 't', level: 'silent' });
-    const alerts = await createAlertService({ store, logger, notify: [], env: {}, kubeConfig });
+    const alerts = await createAlertService({ store, logger, notify: [], env: {}, kube });
     const center = await startEventCenter({
       store,
       logger,
       address: '127.0.0.1',
       port: 0,
       auth: tokenReviewAuth({
-        kubeConfig,
+        kube,
         editors: [`system:serviceaccount:${namespace}:editor`],
         ingesters: [`system:serviceaccount:${namespace}:eventer`],
       }),
-      lookupOwners: clusterOwnerLookup(kubeConfig),
+      lookupOwners: clusterOwnerLookup(kube),
       extraRoutes: alerts.routes,
     });
     url = center.server.url;

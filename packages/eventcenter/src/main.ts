@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd/core';
-import { loadKubeConfig } from '@ack-npd/core/kube';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { startEventCenter } from './app.ts';
 import { type Authenticator, clusterIngestAuth, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
 import { buildServeConfig, type ServeConfig, type ServeFlags } from './config.ts';
@@ -66,26 +65,27 @@ function defaultUiDir(): string | undefined {
   return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
 }
 
-function baseAuthenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
+function baseAuthenticator(config: ServeConfig, kube: KubeClient | undefined): Authenticator {
   if (config.auth === 'token') return tokenAuth(config.tokens);
-  if (config.auth === 'tokenreview' && kubeConfig) {
-    return tokenReviewAuth({ kubeConfig, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
+  if (config.auth === 'tokenreview' && kube) {
+    return tokenReviewAuth({ kube, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
   }
   return noAuth();
 }
 
 /** The base authenticator, with per-cluster ingest credentials in front when any are configured. */
-function authenticator(config: ServeConfig, kubeConfig: KubeConfig | undefined): Authenticator {
-  const base = baseAuthenticator(config, kubeConfig);
+async function authenticator(config: ServeConfig, kube: KubeClient | undefined): Promise<Authenticator> {
+  const base = baseAuthenticator(config, kube);
   if (config.clusterTokens.size === 0 && config.memberClusters.length === 0) return base;
-  return clusterIngestAuth(base, {
-    tokens: config.clusterTokens,
-    reviewers: config.memberClusters.map((m) => ({
+  const reviewers = [];
+  for (const m of config.memberClusters) {
+    reviewers.push({
       cluster: m.cluster,
       ingesters: m.ingesters,
-      kubeConfig: loadKubeConfig({ kubeconfig: m.kubeconfig, env: {} }),
-    })),
-  });
+      kube: new KubeClient(await loadKubeTarget({ kubeconfig: m.kubeconfig, env: {} })),
+    });
+  }
+  return clusterIngestAuth(base, { tokens: config.clusterTokens, reviewers });
 }
 
 async function serve(argv: readonly string[]): Promise<number> {
@@ -103,14 +103,14 @@ async function serve(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ name: 'eventcenter', level: (values['log-level'] ?? 'info') as LogLevel });
   let config: ServeConfig;
-  let kubeConfig: KubeConfig | undefined;
+  let kube: KubeClient | undefined;
   let auth: Authenticator;
   try {
     config = buildServeConfig(values, process.env, join(process.cwd(), 'eventcenter-data'));
     if (config.kubeconfig || config.inCluster) {
-      kubeConfig = loadKubeConfig({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env });
+      kube = new KubeClient(await loadKubeTarget({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env }));
     }
-    auth = authenticator(config, kubeConfig);
+    auth = await authenticator(config, kube);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`eventcenter: ${error.message}\n`);
@@ -127,7 +127,7 @@ async function serve(argv: readonly string[]): Promise<number> {
   }
   const uiDir = config.uiDir ?? defaultUiDir();
   const alerts = await import('./alerts/service.ts').then((m) =>
-    m.createAlertService({ store, logger: logger.child({ component: 'alerts' }), notify: config.notify, env: process.env, kubeConfig }),
+    m.createAlertService({ store, logger: logger.child({ component: 'alerts' }), notify: config.notify, env: process.env, kube }),
   );
   const center = await startEventCenter({
     store,
@@ -139,7 +139,7 @@ async function serve(argv: readonly string[]): Promise<number> {
     defaultCluster: config.cluster,
     extraRoutes: alerts.routes,
     ...(uiDir ? { uiDir } : {}),
-    ...(kubeConfig ? { lookupOwners: clusterOwnerLookup(kubeConfig) } : {}),
+    ...(kube ? { lookupOwners: clusterOwnerLookup(kube) } : {}),
   });
   const stop = new AbortController();
   alerts.start(config.alertIntervalMs, stop.signal);

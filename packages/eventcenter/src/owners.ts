@@ -1,6 +1,6 @@
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError } from '@ack-npd/eventer/errors';
 import { kubeJson } from '@ack-npd/eventer/kube-http';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { OwnerLookup, OwnerRef } from './lifecycle.ts';
 
 const PATHS: Readonly<Record<string, string>> = {
@@ -10,13 +10,13 @@ const PATHS: Readonly<Record<string, string>> = {
 };
 
 /** Owner references read from the cluster (needs get on pods, replicasets, jobs). Undefined: object gone. */
-export function clusterOwnerLookup(kubeConfig: KubeConfig): OwnerLookup {
+export function clusterOwnerLookup(kube: KubeClient): OwnerLookup {
   return async (namespace, kind, name) => {
     const path = PATHS[kind];
     if (!path) return [];
     try {
       const object = await kubeJson<{ metadata?: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] } }>(
-        kubeConfig,
+        kube,
         `/${path.replace('{ns}', encodeURIComponent(namespace))}/${encodeURIComponent(name)}`,
       );
       const refs = object.metadata?.ownerReferences ?? [];

@@ -1,5 +1,5 @@
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { kubeJson } from '@ack-npd/eventer/kube-http';
-import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface ReviewedUser {
   readonly username: string;
@@ -7,9 +7,9 @@ export interface ReviewedUser {
 }
 
 /** Asks the apiserver who a bearer token belongs to (authentication.k8s.io/v1 TokenReview). */
-export async function reviewToken(kubeConfig: KubeConfig, token: string): Promise<ReviewedUser | undefined> {
+export async function reviewToken(kube: KubeClient, token: string): Promise<ReviewedUser | undefined> {
   const review = await kubeJson<{ status?: { authenticated?: boolean; user?: { username?: string; groups?: string[] } } }>(
-    kubeConfig,
+    kube,
     '/apis/authentication.k8s.io/v1/tokenreviews',
     { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } },
   );

@@ -49,9 +49,9 @@ test('ships to every sink, exports the metrics, is ready while watching, and res
   const logSpec = config.sinks[0]?.spec;
   assert.ok(logSpec);
   const memory = new MemorySink('webhook');
-  const context = { logger, clock: systemClock, env: {}, kubeConfig: undefined };
+  const context = { logger, clock: systemClock, env: {}, kube: undefined };
   const run = (sinks: ConstructorParameters<typeof Eventer>[0]['sinks']) => {
-    const eventer = new Eventer({ config, kubeConfig: api.kubeConfig(), sinks, clock: systemClock, logger, metrics });
+    const eventer = new Eventer({ config, kube: api.kube(), sinks, clock: systemClock, logger, metrics });
     const stop = new AbortController();
     const started = { eventer, stop, running: eventer.run(stop.signal) };
     running.push(started);

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Logger } from '@ack-npd/core';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { type CheckpointStore, ConfigMapCheckpointStore, FileCheckpointStore } from './checkpoint.ts';
 import type { EventerConfig } from './config.ts';
 import { SinkWorker } from './delivery.ts';
@@ -9,15 +9,16 @@ import { ShippedJournal } from './journal.ts';
 import { LeaderElector } from './leader.ts';
 import type { EventerMetrics } from './metrics.ts';
 import { Pipeline } from './pipeline.ts';
+import { bumpWindowFor } from './sinks/index.ts';
 import { KubeEventSource } from './source.ts';
 import { Spool } from './spool.ts';
 import type { Sink } from './types.ts';
 
-export function checkpointStore(spec: string, kubeConfig: KubeConfig): CheckpointStore | undefined {
+export function checkpointStore(spec: string, kube: KubeClient): CheckpointStore | undefined {
   if (spec === 'none') return undefined;
   if (spec.startsWith('file:')) return new FileCheckpointStore(spec.slice('file:'.length));
   const [namespace, name] = spec.slice('configmap:'.length).split('/') as [string, string];
-  return new ConfigMapCheckpointStore({ kubeConfig, namespace, name });
+  return new ConfigMapCheckpointStore({ kube, namespace, name });
 }
 
 /** The sink with its rate limit overridden from the config file. */
@@ -27,6 +28,7 @@ function withPerMinute(sink: Sink, perMinute: number): Sink {
     limits: { ...sink.limits, perMinute },
     ...(sink.filter ? { filter: sink.filter } : {}),
     ...(sink.fold ? { fold: sink.fold.bind(sink) } : {}),
+    ...(sink.chat !== undefined ? { chat: sink.chat } : {}),
     send: (batch, signal) => sink.send(batch, signal),
     close: () => sink.close(),
   };
@@ -34,7 +36,7 @@ function withPerMinute(sink: Sink, perMinute: number): Sink {
 
 export interface EventerDeps {
   readonly config: EventerConfig;
-  readonly kubeConfig: KubeConfig;
+  readonly kube: KubeClient;
   readonly sinks: readonly Sink[];
   readonly clock: Clock;
   readonly logger: Logger;
@@ -59,7 +61,7 @@ export class Eventer {
 
   constructor(deps: EventerDeps) {
     this.#deps = deps;
-    this.#store = checkpointStore(deps.config.checkpoint, deps.kubeConfig);
+    this.#store = checkpointStore(deps.config.checkpoint, deps.kube);
   }
 
   /** /readyz: why this replica is not ready, or undefined. A warm follower is ready. */
@@ -79,7 +81,7 @@ export class Eventer {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { config, kubeConfig, clock, logger, metrics } = this.#deps;
+    const { config, kube, clock, logger, metrics } = this.#deps;
     if (!config.leaderElect) {
       metrics.leader.set(1);
       await this.#term(signal);
@@ -87,7 +89,7 @@ export class Eventer {
     }
     metrics.leader.set(0);
     this.#elector = new LeaderElector({
-      kubeConfig,
+      kube,
       namespace: config.leaseNamespace,
       name: config.leaseName,
       identity: config.identity,
@@ -108,7 +110,7 @@ export class Eventer {
   }
 
   async #term(signal: AbortSignal): Promise<void> {
-    const { config, kubeConfig, clock, logger, metrics, sinks } = this.#deps;
+    const { config, kube, clock, logger, metrics, sinks } = this.#deps;
     await this.#stopDrain();
     const checkpoint = await this.#loadCheckpoint(signal);
     if (signal.aborted) return;
@@ -152,6 +154,7 @@ export class Eventer {
             maxRetries: config.maxRetries,
             sendTimeoutMs: config.sendTimeoutMs,
             ...(plan?.repeatWindowMs ? { repeatWindowMs: plan.repeatWindowMs } : {}),
+            bumpWindowMs: bumpWindowFor(sink, plan?.spec.key ?? '', plan?.bumpWindowMs),
           },
         }),
       );
@@ -169,7 +172,7 @@ export class Eventer {
       ...(journal ? { journal, journalEntries } : {}),
     });
     const source = new KubeEventSource({
-      kubeConfig,
+      kube,
       namespaces: config.namespaces,
       resourceVersion: checkpoint?.resourceVersion ?? '',
       clock,

@@ -1,5 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError } from './errors.ts';
 import { kubeJson } from './kube-http.ts';
 import type { ShippedEntry } from './shipped.ts';
@@ -78,13 +78,13 @@ interface ConfigMap {
  * leader reads it on takeover. Writes are plain updates: the Lease decides who writes.
  */
 export class ConfigMapCheckpointStore implements CheckpointStore {
-  readonly #kubeConfig: KubeConfig;
+  readonly #kube: KubeClient;
   readonly #namespace: string;
   readonly #name: string;
   #exists: boolean | undefined;
 
-  constructor(options: { kubeConfig: KubeConfig; namespace: string; name: string }) {
-    this.#kubeConfig = options.kubeConfig;
+  constructor(options: { kube: KubeClient; namespace: string; name: string }) {
+    this.#kube = options.kube;
     this.#namespace = options.namespace;
     this.#name = options.name;
   }
@@ -96,7 +96,7 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
   }
   async load(): Promise<Checkpoint | undefined> {
     try {
-      const cm = await kubeJson<ConfigMap>(this.#kubeConfig, this.#path());
+      const cm = await kubeJson<ConfigMap>(this.#kube, this.#path());
       this.#exists = true;
       const text = cm.data?.[KEY];
       return text ? parse(text) : undefined;
@@ -121,7 +121,7 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
     };
     if (this.#exists !== false) {
       try {
-        await kubeJson(this.#kubeConfig, this.#path(), { method: 'PUT', body });
+        await kubeJson(this.#kube, this.#path(), { method: 'PUT', body });
         this.#exists = true;
         return;
       } catch (error) {
@@ -129,10 +129,10 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
       }
     }
     try {
-      await kubeJson(this.#kubeConfig, this.#path(''), { method: 'POST', body });
+      await kubeJson(this.#kube, this.#path(''), { method: 'POST', body });
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-      await kubeJson(this.#kubeConfig, this.#path(), { method: 'PUT', body });
+      await kubeJson(this.#kube, this.#path(), { method: 'PUT', body });
     }
     this.#exists = true;
   }

@@ -155,6 +155,7 @@ test('bad flags and configs exit 2 with a message naming the sink and option', a
     [[source], /at least one --sink/],
     [[source, '--sink=webhook:http://x/y?method=DELETE'], /webhook\?method/],
     [[source, '--sink=pagerduty:?key=x'], /unknown sink "pagerduty"; supported: log, stdout, webhook/],
+    [[source, '--sink=kafka:?brokers=x'], /--sink=kafka:\n {2}- brokers\[0\]: brokers must be host:port/],
     [[source, '--sink=webhook:$UNSET_VAR_X'], /UNSET_VAR_X is not set/],
     [[source, '--sink=log', '--frequency=often'], /--frequency/],
     [['--source=kubernetes:http://127.0.0.1:1?inClusterConfig=false&auth=/nope', '--sink=log'], /\/nope does not exist/],

@@ -27,6 +27,23 @@ export interface DeliveryOptions {
    * the window are held and shipped as one summary when it closes. 0 = off.
    */
   readonly repeatWindowMs?: number;
+  /**
+   * Count-bump window (chat sinks): after an event is sent, count bumps of the same event
+   * within the window send nothing; when it closes the latest bump ships once, its message
+   * marked "(×N)" (see markRepeat). 0 = off: every bump is its own delivery.
+   */
+  readonly bumpWindowMs?: number;
+}
+
+/**
+ * Chat sinks show a count bump as the event's message followed by "(×N)", N the count, so a
+ * chat reader tells "the 6th BackOff" from a new one. Applied by the delivery layer, so every
+ * chat sink (whatever renders `message` or `raw.message`) gets it.
+ */
+export function markRepeat(event: KubeEvent): KubeEvent {
+  if (event.change !== 'updated' || event.count <= 1 || event.folded) return event;
+  const message = `${event.message} (×${event.count})`;
+  return { ...event, message, raw: { ...event.raw, message } };
 }
 
 function seqsOf(items: readonly Item[]): number[] {
@@ -80,6 +97,9 @@ export class SinkWorker {
   #inFlightOldest: number | undefined;
   readonly #repeatWindowMs: number;
   readonly #windows = new Map<string, { end: number; held: Item[] }>();
+  readonly #bumpWindowMs: number;
+  /** Per event uid: when its bump window closes and the bumps held until then. */
+  readonly #bumps = new Map<string, { end: number; held: Item[] }>();
 
   constructor(options: {
     sink: Sink;
@@ -109,6 +129,7 @@ export class SinkWorker {
     this.#backoff = delivery.backoff ?? {};
     this.#stuckAfterMs = delivery.stuckAfterMs ?? 300_000;
     this.#repeatWindowMs = delivery.repeatWindowMs ?? 0;
+    this.#bumpWindowMs = delivery.bumpWindowMs ?? 0;
     const perMinute = options.sink.limits?.perMinute;
     this.#metrics.lagSources.set(options.sink.name, () => this.#lagSeconds());
     if (perMinute !== undefined && perMinute > 0) this.#bucket = new TokenBucket({ clock: this.#clock, perMinute });
@@ -137,7 +158,17 @@ export class SinkWorker {
       this.#onDone([seq]);
       return;
     }
-    const item: Item = { seq, event, enqueued: this.#clock.now() };
+    const item: Item = { seq, event: this.#bumpWindowMs > 0 ? markRepeat(event) : event, enqueued: this.#clock.now() };
+    if (this.#bumpWindowMs > 0) {
+      const bumps = this.#bumps.get(event.uid);
+      if (bumps && this.#clock.now() < bumps.end) {
+        bumps.held.push(item);
+        this.#updateGauges();
+        return;
+      }
+      this.#bumps.delete(event.uid);
+      this.#bumps.set(event.uid, { end: this.#clock.now() + this.#bumpWindowMs, held: [] });
+    }
     if (this.#repeatWindowMs > 0) {
       const key = repeatKey(event);
       const window = this.#windows.get(key);
@@ -153,13 +184,30 @@ export class SinkWorker {
     this.#enqueue(item);
   }
 
-  /** Closes due repeat windows: their held repeats become one summary each. Returns the next due time. */
-  /** Closes due repeat windows: their held repeats become one summary each. Returns the next due time. */
+  /**
+   * Closes due windows. Repeat windows: their held repeats become one summary each. Bump
+   * windows: the latest held bump ships (it carries the newest count) and the window opens
+   * again, so a steadily bumping event sends one message per window. Returns the next due time.
+   */
   #closeWindows(): number | undefined {
     const now = this.#clock.now();
+    let next: number | undefined;
+    for (const [uid, bumps] of this.#bumps) {
+      if (bumps.end > now) {
+        next = bumps.end;
+        break;
+      }
+      this.#bumps.delete(uid);
+      if (bumps.held.length === 0) continue;
+      const first = bumps.held[0] as Item;
+      const latest = bumps.held.at(-1) as Item;
+      this.#bumps.set(uid, { end: now + this.#bumpWindowMs, held: [] });
+      this.#metrics.folded.inc({ sink: this.sink.name }, bumps.held.length - 1);
+      this.#enqueue({ seq: first.seq, seqs: seqsOf(bumps.held), event: latest.event, enqueued: first.enqueued });
+    }
     for (const [key, window] of this.#windows) {
       // Ordered by end: the first open window is the next one due.
-      if (window.end > now) return window.end;
+      if (window.end > now) return next === undefined ? window.end : Math.min(next, window.end);
       this.#windows.delete(key);
       if (window.held.length === 0) continue;
       const events = window.held.map((item) => item.event);
@@ -167,7 +215,7 @@ export class SinkWorker {
       const first = window.held[0] as Item;
       this.#enqueue({ seq: first.seq, seqs: seqsOf(window.held), event: summary, enqueued: first.enqueued });
     }
-    return undefined;
+    return next;
   }
 
   #enqueue(item: Item): void {
@@ -194,16 +242,16 @@ export class SinkWorker {
     if (!spool) return;
     while (this.#toSpool.length > 0) {
       const items = this.#toSpool.splice(0, 500);
-      let ok = false;
+      let accepted = 0;
       try {
-        ok = await spool.append(items.map((item) => item.event));
+        accepted = await spool.append(items.map((item) => item.event));
       } catch (error) {
         this.#logger.error({ err: error }, 'spool write failed');
       }
-      if (ok) this.#metrics.spooled.inc({ sink: this.sink.name }, items.length);
-      else {
-        this.#metrics.dropped.inc({ sink: this.sink.name, cause: 'spool_full' }, items.length);
-        this.#logger.warn({ events: items.length, spoolBytes: spool.bytes }, 'spool full: events dropped');
+      if (accepted > 0) this.#metrics.spooled.inc({ sink: this.sink.name }, accepted);
+      if (accepted < items.length) {
+        this.#metrics.dropped.inc({ sink: this.sink.name, cause: 'spool_full' }, items.length - accepted);
+        this.#logger.warn({ events: items.length - accepted, spoolBytes: spool.bytes }, 'spool full: events dropped');
       }
       this.#onDone(seqsOf(items));
       this.#updateGauges();
@@ -332,7 +380,16 @@ export class SinkWorker {
             this.#failingSince = undefined;
             return;
           }
-          if (sinkError?.rateLimited) this.#bucket?.drain();
+          if (sinkError?.rateLimited && this.#bucket) {
+            this.#bucket.drain();
+            // The destination is over its own limit (which may be lower than ours): what waits
+            // rides along with the retry, folded into one summary, instead of paging one by one.
+            if (!fromSpool && this.#queue.length > 0) {
+              const rest = this.#queue.splice(0);
+              this.#metrics.folded.inc({ sink: this.sink.name }, rest.length);
+              items = [...items, ...rest];
+            }
+          }
           if (this.#spool && !fromSpool && attempt >= this.#maxRetries) {
             this.#logger.warn({ err: error, events: items.length }, 'sink keeps failing: spooling');
             this.#degraded = true;

@@ -10,8 +10,8 @@ import { sharedCluster, waitFor } from '@ack-npd/testkit';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { parseSinkSpec } from './config.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
-import { createEvents as createEventsIn } from './testing/cluster-events.ts';
-import { EventerProcess } from './testing/eventer-process.ts';
+import { clusterKube, createEvents as createEventsIn } from './testing/cluster-events.ts';
+import { EventerProcess, leaseArgs } from './testing/eventer-process.ts';
 import { testEvent } from './testing/memory-sink.ts';
 import { WebhookReceiver } from './testing/receiver.ts';
 
@@ -163,15 +163,7 @@ describe('eventer against a real apiserver', { timeout: 300_000 }, () => {
   });
 
   test('leader failover between two eventers: graceful handover without gap or duplicates, kill -9 without gap', async () => {
-    const lease = (ns: string) => [
-      '--leader-elect',
-      `--leader-elect-namespace=${ns}`,
-      '--leader-elect-lease-name=eventer',
-      '--leader-elect-lease-duration=4s',
-      '--leader-elect-renew-deadline=3s',
-      '--leader-elect-retry-period=500ms',
-    ];
-    const { namespace, receiver, eventer } = await setup('ha', lease);
+    const { namespace, receiver, eventer } = await setup('ha', leaseArgs);
     const leases = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
     const holder = async () => (await leases.readNamespacedLease({ namespace, name: 'eventer' })).spec?.holderIdentity ?? '';
     const replicas = new Map([
@@ -237,7 +229,7 @@ describe('eventer against a real apiserver', { timeout: 300_000 }, () => {
     const spec = parseSinkSpec(`webhook:${url}?method=POST&custom_body_configmap=body&custom_body_configmap_namespace=${namespace}`, {
       env: {},
     });
-    const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kubeConfig: cluster.kubeConfig };
+    const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kube: await clusterKube(cluster) };
     const sink = await createWebhookSink(spec, context);
     await sink.send([testEvent({ reason: 'Evicted', type: 'Warning' })], AbortSignal.timeout(5000));
     assert.match([...receiver.deliveries.keys()][0] ?? '', /^obj-\d+\|Evicted\|Warning$/);

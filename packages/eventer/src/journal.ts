@@ -21,8 +21,15 @@ export class ShippedJournal {
    * handled, so a killed process (kill -9, OOM) loses nothing; only a node crash can lose the
    * tail. A few microseconds per call.
    */
-  append(entries: readonly ShippedEntry[]): void {
-    appendFileSync(this.#path, `${entries.map((entry) => JSON.stringify(entry)).join('\n')}\n`);
+  append(entries: readonly ShippedEntry[]): boolean {
+    try {
+      appendFileSync(this.#path, `${entries.map((entry) => JSON.stringify(entry)).join('\n')}\n`);
+      return true;
+    } catch {
+      // Disk full or gone: the journal only narrows redelivery after a kill -9; the checkpoint
+      // still records what was shipped. Never let it stop shipping. (A torn line is skipped on load.)
+      return false;
+    }
   }
 
   /** Before a checkpoint snapshot: what follows goes to a fresh file. */

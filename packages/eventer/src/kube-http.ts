@@ -1,50 +1,47 @@
-import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch, type Response } from 'undici';
+import type { IncomingMessage } from 'node:http';
+import { KubeApiError as CoreKubeApiError } from '@ack-npd/core';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError } from './errors.ts';
 
-/**
- * One request to the apiserver with the kubeconfig's TLS and credentials, through undici.
- * Used for list/watch (streamed), Leases and the checkpoint ConfigMap; the generated client's
- * watch helper hides 410 ERROR events and bookmarks behind callbacks and a 30 s timer.
- */
-export async function kubeFetch(
-  kubeConfig: KubeConfig,
-  path: string,
-  options: { method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: unknown; signal?: AbortSignal; contentType?: string } = {},
-): Promise<Response> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = `${cluster.server.replace(/\/$/, '')}${path}`;
-  const method = options.method ?? 'GET';
-  const context = new RequestContext(url, HttpMethod[method]);
-  await kubeConfig.applySecurityAuthentication(context);
-  const headers = context.getHeaders() as Record<string, string>;
-  headers.accept = 'application/json';
-  if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-  return fetch(url, {
-    method,
-    headers,
-    // biome-ignore lint/suspicious/noExplicitAny: the client's dispatcher is undici's, typed from its own copy
-    dispatcher: context.getDispatcher() as any,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface KubeCallOptions {
+  readonly method?: KubeMethod;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+  readonly contentType?: string;
 }
 
-export async function kubeJson<T>(kubeConfig: KubeConfig, path: string, options: Parameters<typeof kubeFetch>[2] = {}): Promise<T> {
-  const response = await kubeFetch(kubeConfig, path, options);
-  const text = await response.text();
-  if (!response.ok) {
-    let reason = '';
-    let message = text.slice(0, 500);
-    try {
-      const status = JSON.parse(text) as { reason?: string; message?: string };
-      reason = status.reason ?? '';
-      message = status.message ?? message;
-    } catch {
-      // not a Status object: keep the raw text
-    }
-    throw new KubeApiError(response.status, reason, `${options.method ?? 'GET'} ${path}: ${response.status} ${message}`);
+function translate(error: unknown, method: string, path: string): unknown {
+  if (!(error instanceof CoreKubeApiError)) return error;
+  return new KubeApiError(error.status ?? 0, '', `${method} ${path}: ${error.message}`, { cause: error });
+}
+
+/**
+ * One JSON request to the apiserver through core's small client (kube-lite: node:https, the
+ * kubeconfig's TLS and credentials, token rotation); used for lists, Leases, the checkpoint
+ * ConfigMap. An error answer is a KubeApiError with its HTTP status (0: no answer).
+ */
+export async function kubeJson<T>(client: KubeClient, path: string, options: KubeCallOptions = {}): Promise<T> {
+  const method = options.method ?? 'GET';
+  try {
+    return await client.request<T>({
+      method,
+      path,
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    throw translate(error, method, path);
   }
-  return JSON.parse(text) as T;
+}
+
+/** A streaming GET (a watch): the response once it answered 2xx, read by the caller. */
+export async function kubeStream(client: KubeClient, path: string, signal: AbortSignal): Promise<IncomingMessage> {
+  try {
+    return await client.stream({ method: 'GET', path, signal });
+  } catch (error) {
+    throw translate(error, 'GET', path);
+  }
 }

@@ -20,7 +20,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 
 function candidate(identity: string, name: string) {
   const elector = new LeaderElector({
-    kubeConfig: server.kubeConfig(),
+    kube: server.kube(),
     namespace: 'ns',
     name,
     identity,

@@ -1,10 +1,10 @@
 import type { Clock, Logger } from '@ack-npd/core';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError } from './errors.ts';
 import { kubeJson } from './kube-http.ts';
 
 export interface LeaderElectionOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kube: KubeClient;
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;
@@ -74,11 +74,11 @@ export class LeaderElector {
 
   /** One attempt to acquire or renew; true when we hold the lease afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
-    const { kubeConfig, identity, clock } = this.#options;
+    const { kube, identity, clock } = this.#options;
     const now = clock.now();
     let lease: Lease | undefined;
     try {
-      lease = await kubeJson<Lease>(kubeConfig, this.#path());
+      lease = await kubeJson<Lease>(kube, this.#path());
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
     }
@@ -95,7 +95,7 @@ export class LeaderElector {
         spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
       };
       try {
-        await kubeJson(kubeConfig, this.#path(''), { method: 'POST', body });
+        await kubeJson(kube, this.#path(''), { method: 'POST', body });
       } catch (error) {
         if (error instanceof KubeApiError && error.status === 409) return false;
         throw error;
@@ -120,7 +120,7 @@ export class LeaderElector {
       },
     };
     try {
-      await kubeJson(kubeConfig, this.#path(), { method: 'PUT', body });
+      await kubeJson(kube, this.#path(), { method: 'PUT', body });
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) return false;
       throw error;
@@ -131,15 +131,15 @@ export class LeaderElector {
 
   /** Gives the lease up (holder cleared) so a follower takes over without waiting for expiry. */
   async release(): Promise<void> {
-    const { kubeConfig, identity } = this.#options;
+    const { kube, identity } = this.#options;
     try {
-      const lease = await kubeJson<Lease>(kubeConfig, this.#path());
+      const lease = await kubeJson<Lease>(kube, this.#path());
       if (lease.spec.holderIdentity !== identity) return;
       const body: Lease = {
         ...lease,
         spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.#options.clock.now()) },
       };
-      await kubeJson(kubeConfig, this.#path(), { method: 'PUT', body });
+      await kubeJson(kube, this.#path(), { method: 'PUT', body });
     } catch (error) {
       this.#options.logger.warn({ err: error }, 'lease release failed');
     }

@@ -10,7 +10,7 @@ import {
   startHttpServer,
   systemClock,
 } from '@ack-npd/core';
-import { loadKubeConfig } from '@ack-npd/core/kube';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
 import { createRegistry } from '@ack-npd/core/metrics';
 import { Eventer } from './app.ts';
@@ -74,7 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const metrics = createEventerMetrics(registry);
   try {
     const location = parseApiserverUri(config.source.slice('kubernetes:'.length), '--source');
-    const kubeConfig = loadKubeConfig({ location, env: process.env });
+    const kube = new KubeClient(await loadKubeTarget({ location, env: process.env }));
     for (const plan of config.sinks) {
       const factory = sinkFactory(plan.spec);
       sinks.push(
@@ -82,11 +82,11 @@ async function main(argv: readonly string[]): Promise<number> {
           logger: logger.child({ component: 'sink', sink: plan.spec.name }),
           clock: systemClock,
           env: process.env,
-          kubeConfig,
+          kube,
         }),
       );
     }
-    eventer = new Eventer({ config, kubeConfig, sinks, clock: systemClock, logger, metrics });
+    eventer = new Eventer({ config, kube, sinks, clock: systemClock, logger, metrics });
   } catch (error) {
     await Promise.all(sinks.map((sink) => sink.close().catch(() => undefined)));
     if (error instanceof ConfigError) {

@@ -48,3 +48,8 @@ export function normalizeEvent(raw: CoreV1Event, change: 'added' | 'updated', no
 export function isClusterScoped(event: KubeEvent): boolean {
   return event.involvedObject.namespace === '';
 }
+
+/** "create" for an event shipped for the first time, "update" for a later state of it (a count bump). */
+export function eventAction(event: KubeEvent): 'create' | 'update' {
+  return event.change === 'updated' ? 'update' : 'create';
+}

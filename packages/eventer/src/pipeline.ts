@@ -32,6 +32,7 @@ export class Pipeline {
   readonly #dispatched: ShippedIndex;
   readonly #pending = new Map<number, Pending>();
   readonly #journal: ShippedJournal | undefined;
+  #journalFailing = false;
   #seq = 0;
   #resourceVersion: string;
   #dirty = false;
@@ -97,7 +98,12 @@ export class Pipeline {
         accepted.push([event.uid, event.resourceVersion, event.count, event.timestamp]);
       }
     }
-    if (accepted.length > 0) this.#journal?.append(accepted);
+    if (accepted.length > 0 && this.#journal?.append(accepted) === false && !this.#journalFailing) {
+      this.#journalFailing = true;
+      this.#logger.warn(
+        'cannot append to the shipped journal (disk full?): a kill -9 may resend what was shipped since the last checkpoint',
+      );
+    }
     this.#advance();
     this.#dirty = true;
     this.#wakeSaver?.();

@@ -32,7 +32,7 @@ test('lists in pages, then watches from the list resourceVersion; bookmarks move
   for (let i = 0; i < 7; i++) api.upsert('ns', `pod-${i}.e`);
   const stop = new AbortController();
   const items: SourceItem[] = [];
-  const source = new KubeEventSource({ kubeConfig: api.kubeConfig(), clock: systemClock, logger, pageSize: 3 });
+  const source = new KubeEventSource({ kube: api.kube(), clock: systemClock, logger, pageSize: 3 });
   const running = collect(source, stop.signal, items);
   await waitFor(() => items.some((item) => item.type === 'sync' && item.relisted));
   assert.deepEqual(names(items), ['pod-0.e#1', 'pod-1.e#1', 'pod-2.e#1', 'pod-3.e#1', 'pod-4.e#1', 'pod-5.e#1', 'pod-6.e#1']);
@@ -60,7 +60,7 @@ test('lists in pages, then watches from the list resourceVersion; bookmarks move
   api.compact();
   const again: SourceItem[] = [];
   const stop2 = new AbortController();
-  const resumed = new KubeEventSource({ kubeConfig: api.kubeConfig(), clock: systemClock, logger, resourceVersion: '101' });
+  const resumed = new KubeEventSource({ kube: api.kube(), clock: systemClock, logger, resourceVersion: '101' });
   const running2 = collect(resumed, stop2.signal, again);
   await waitFor(() => again.some((item) => item.type === 'sync' && item.relisted));
   assert.equal(resumed.status.relists, 1);

@@ -1,8 +1,9 @@
 import type { Clock, Logger } from '@ack-npd/core';
-import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { retryDelay } from './backoff.ts';
 import { KubeApiError, ResourceExpiredError } from './errors.ts';
-import { kubeFetch, kubeJson } from './kube-http.ts';
+import { kubeJson, kubeStream } from './kube-http.ts';
 import { normalizeEvent } from './normalize.ts';
 import type { KubeEvent } from './types.ts';
 
@@ -21,7 +22,7 @@ export interface SourceStatus {
 }
 
 export interface EventSourceOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kube: KubeClient;
   /** Namespaces to watch; empty = all. One namespace is watched directly, several are filtered client-side. */
   readonly namespaces?: readonly string[];
   /** Resume point (a checkpoint); empty = list first. */
@@ -109,7 +110,7 @@ export class KubeEventSource {
       if (token) query.set('continue', token);
       let page: { metadata?: { resourceVersion?: string; continue?: string }; items?: CoreV1Event[] };
       try {
-        page = await kubeJson(this.#options.kubeConfig, `${this.#basePath()}?${query}`, { signal });
+        page = await kubeJson(this.#options.kube, `${this.#basePath()}?${query}`, { signal });
       } catch (error) {
         // The continue token expired mid-list: start over.
         if (error instanceof KubeApiError && error.status === 410) {
@@ -146,7 +147,7 @@ export class KubeEventSource {
     signal.addEventListener('abort', onAbort, { once: true });
     // Client-side guard against a silently dead connection (bookmarks arrive about every minute).
     let timer: NodeJS.Timeout | undefined;
-    let stopReading: (() => Promise<unknown>) | undefined;
+    let response: Awaited<ReturnType<typeof kubeStream>> | undefined;
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => controller.abort(new Error('watch idle')), (timeout + 30) * 1000);
@@ -154,31 +155,29 @@ export class KubeEventSource {
     };
     try {
       arm();
-      const response = await kubeFetch(this.#options.kubeConfig, `${this.#basePath()}?${query}`, {
-        signal: controller.signal,
-      });
-      if (response.status === 410) throw new ResourceExpiredError('410 Gone');
-      if (!response.ok || !response.body) {
-        const text = await response.text().catch(() => '');
-        throw new KubeApiError(response.status, '', `watch events: ${response.status} ${text.slice(0, 300)}`);
+      try {
+        response = await kubeStream(this.#options.kube, `${this.#basePath()}?${query}`, controller.signal);
+      } catch (error) {
+        if (error instanceof KubeApiError && error.status === 410) throw new ResourceExpiredError('410 Gone');
+        throw error;
       }
       this.#healthy = true;
       this.#lastContact = this.#options.clock.now();
-      const reader = response.body.getReader();
-      stopReading = () => reader.cancel().catch(() => undefined);
-      const decoder = new TextDecoder();
-      let buffer = '';
+      const body = response;
+      // One watch event a line; only the unfinished tail is kept between chunks.
       const lines = async function* (): AsyncGenerator<string> {
-        for (;;) {
-          const chunk = await reader.read();
-          if (chunk.done) break;
-          buffer += decoder.decode(chunk.value, { stream: true });
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          let start = 0;
           let newline = buffer.indexOf('\n');
           while (newline >= 0) {
-            yield buffer.slice(0, newline);
-            buffer = buffer.slice(newline + 1);
-            newline = buffer.indexOf('\n');
+            yield buffer.slice(start, newline);
+            start = newline + 1;
+            newline = buffer.indexOf('\n', start);
           }
+          buffer = buffer.slice(start);
         }
         if (buffer.trim() !== '') yield buffer;
       };
@@ -221,7 +220,7 @@ export class KubeEventSource {
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      await stopReading?.();
+      response?.destroy();
       controller.abort();
     }
   }

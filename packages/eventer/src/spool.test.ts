@@ -21,7 +21,7 @@ test('appends, peeks in order, commits, and survives a reopen', async () => {
   const spool = new Spool({ dir, maxBytes: 1 << 20, segmentBytes: 2000 });
   await spool.open();
   const events = Array.from({ length: 30 }, (_, i) => testEvent({ uid: `u${i}` }));
-  for (let i = 0; i < 30; i += 5) assert.equal(await spool.append(events.slice(i, i + 5)), true);
+  for (let i = 0; i < 30; i += 5) assert.equal(await spool.append(events.slice(i, i + 5)), 5);
   assert.equal(spool.size, 30);
   const first = await spool.peek(7);
   assert.deepEqual(
@@ -53,12 +53,35 @@ test('refuses appends beyond the size cap', async () => {
   const one = JSON.stringify(testEvent()).length + 1;
   const spool = new Spool({ dir, maxBytes: one * 3 + 10 });
   await spool.open();
-  assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), true);
-  assert.equal(await spool.append([testEvent()]), false);
+  assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), 3);
+  assert.equal(await spool.append([testEvent()]), 0);
   assert.equal(spool.size, 3);
   assert.ok(spool.bytes <= one * 3 + 10);
   // Delivering frees room again.
   const batch = await spool.peek(3);
   await batch?.commit();
-  assert.equal(await spool.append([testEvent()]), true);
+  assert.equal(await spool.append([testEvent()]), 1);
+  // A batch larger than the room left: the oldest that fit are written, the rest refused.
+  assert.equal(await spool.append([testEvent(), testEvent(), testEvent()]), 2);
+  assert.equal(spool.size, 3);
+});
+
+test('an append that lands while the head file is being read is not lost when that file is removed', async () => {
+  const dir = await tempDir();
+  const spool = new Spool({ dir, maxBytes: 1_000_000 });
+  await spool.open();
+  await spool.append([testEvent({ uid: 'first' })]);
+  const peeking = spool.peek(10);
+  await spool.append([testEvent({ uid: 'during-read' })]);
+  const batch = await peeking;
+  assert.deepEqual(
+    batch?.events.map((e) => e.uid),
+    ['first'],
+  );
+  await batch?.commit();
+  const next = await spool.peek(10);
+  assert.deepEqual(
+    next?.events.map((e) => e.uid),
+    ['during-read'],
+  );
 });

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeEvent } from './types.ts';
 
@@ -60,23 +60,47 @@ export class Spool {
     return this.#bytes;
   }
 
-  /** Appends events; resolves false (nothing written) when that would pass the size cap. */
-  async append(events: readonly KubeEvent[]): Promise<boolean> {
+  /** Appends the oldest events that fit under the size cap; resolves how many were written. */
+  async append(events: readonly KubeEvent[]): Promise<number> {
     if (!this.#opened) throw new Error('spool not opened');
-    if (events.length === 0) return true;
-    const text = `${events.map((event) => JSON.stringify(event)).join('\n')}\n`;
-    const size = Buffer.byteLength(text);
-    if (this.#bytes + size > this.#maxBytes) return false;
+    // The oldest events that fit under the cap; the caller drops (and counts) the rest.
+    const lines: string[] = [];
+    let size = 0;
+    for (const event of events) {
+      const line = `${JSON.stringify(event)}\n`;
+      const bytes = Buffer.byteLength(line);
+      if (this.#bytes + size + bytes > this.#maxBytes) break;
+      lines.push(line);
+      size += bytes;
+    }
+    if (lines.length === 0) return 0;
     if (this.#writeSize + size > this.#segmentBytes || this.#files.length === 0 || this.#writingHead()) {
       this.#files.push(this.#nextSeq++);
       this.#writeSize = 0;
     }
     const seq = this.#files.at(-1) as number;
-    await appendFile(this.#path(seq), text, { flush: true });
-    this.#writeSize += size;
-    this.#bytes += size;
-    this.#count += events.length;
-    return true;
+    // Written in chunks: a full disk (ENOSPC) keeps the chunks before it, and the segment is cut
+    // back to the last whole chunk so no torn line is ever read.
+    let written = 0;
+    for (let start = 0; start < lines.length; ) {
+      let end = start;
+      let chunk = '';
+      while (end < lines.length && (chunk.length === 0 || chunk.length + (lines[end] as string).length <= 65_536)) chunk += lines[end++];
+      try {
+        await appendFile(this.#path(seq), chunk, { flush: true });
+      } catch (error) {
+        await truncate(this.#path(seq), this.#writeSize).catch(() => undefined);
+        if (written === 0) throw error;
+        break;
+      }
+      const bytes = Buffer.byteLength(chunk);
+      this.#writeSize += bytes;
+      this.#bytes += bytes;
+      this.#count += end - start;
+      written += end - start;
+      start = end;
+    }
+    return written;
   }
 
   /** The head file is being read; start a new segment for writes so reads see a stable file. */
@@ -91,10 +115,11 @@ export class Spool {
       if (!this.#head) {
         const seq = this.#files[0];
         if (seq === undefined) return undefined;
+        // Seal the file before reading it: an append that lands while it is read goes to a new
+        // one (sealing after the read lost such an event when the head file was removed).
+        if (seq === this.#files.at(-1)) this.#writeSize = this.#segmentBytes;
         const text = await readFile(this.#path(seq), 'utf8');
         this.#head = { seq, lines: text.split('\n').filter((line) => line !== ''), done: await this.#readDone(seq) };
-        // Seal the file: later appends go to a new one.
-        if (seq === this.#files.at(-1)) this.#writeSize = this.#segmentBytes;
       }
       const head = this.#head;
       if (head.done >= head.lines.length) {
@@ -110,7 +135,8 @@ export class Spool {
           head.done += lines.length;
           this.#count -= lines.length;
           if (head.done >= head.lines.length) await this.#removeHead();
-          else await writeFile(`${this.#path(head.seq)}.done`, String(head.done), { flush: true });
+          // Disk full: the progress stays in memory (only a restart before the file is done would resend it).
+          else await writeFile(`${this.#path(head.seq)}.done`, String(head.done), { flush: true }).catch(() => undefined);
         },
       };
     }

@@ -1,4 +1,5 @@
 import { ConfigError } from '@ack-npd/core';
+import { eventAction } from './normalize.ts';
 import type { KubeEvent } from './types.ts';
 
 /**
@@ -103,12 +104,27 @@ function lookup(event: KubeEvent, path: readonly string[]): unknown {
       const own = getField(event.raw, segment);
       // ObjectMeta is embedded in Go's Event: .Name, .Namespace, .UID, .Labels...
       current = own !== undefined ? own : getField(event.raw.metadata, segment);
-      if (current === undefined && segment.toLowerCase() === 'count') current = event.count;
+      if (current === undefined || current === null) current = fallback(event, segment.toLowerCase());
       continue;
     }
     current = getField(current, segment);
   }
   return current;
+}
+
+/**
+ * Values Go's kube-eventer fills in before rendering: LastTimestamp falls back to eventTime
+ * (events.k8s.io/v1 events such as the scheduler's Scheduled have only that), then to the
+ * time the event was first seen (its firstTimestamp, else the moment the eventer read it);
+ * Count to the normalized count (series.count, else 1). Never Go's zero time. Ours:
+ * EventAction, "create" for an event seen for the first time, "update" for a change of one
+ * already shipped (a count bump).
+ */
+function fallback(event: KubeEvent, field: string): unknown {
+  if (field === 'count') return event.count;
+  if (field === 'eventaction') return eventAction(event);
+  if (field === 'lasttimestamp') return event.raw.eventTime ?? event.timestamp;
+  return undefined;
 }
 
 function getField(object: unknown, name: string): unknown {
@@ -122,9 +138,11 @@ function getField(object: unknown, name: string): unknown {
 
 function formatValue(value: unknown, field: string): string {
   if (value === undefined || value === null) return TIME_FIELDS.has(field.toLowerCase()) ? goZeroTime : '<no value>';
-  if (TIME_FIELDS.has(field.toLowerCase()) && (typeof value === 'string' || value instanceof Date)) {
-    const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-    if (Number.isFinite(ms)) return goTimeString(ms);
+  if (TIME_FIELDS.has(field.toLowerCase()) && (typeof value === 'string' || typeof value === 'number' || value instanceof Date)) {
+    const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+    // MicroTime (eventTime) keeps its microseconds as Go prints them.
+    const fraction = typeof value === 'string' ? /T[\d:]+\.(\d+)/.exec(value)?.[1] : undefined;
+    if (Number.isFinite(ms)) return goTimeString(ms, fraction);
   }
   if (typeof value === 'object') {
     if (Array.isArray(value)) return `[${value.map((item) => formatValue(item, '')).join(' ')}]`;
@@ -136,8 +154,8 @@ function formatValue(value: unknown, field: string): string {
 const goZeroTime = '0001-01-01 00:00:00 +0000 UTC';
 
 /** Go's time.Time.String() for a UTC time, as kube-eventer's templates print metav1.Time. */
-export function goTimeString(ms: number): string {
+export function goTimeString(ms: number, digits?: string): string {
   const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.678Z
-  const fraction = iso.slice(20, 23).replace(/0+$/, '');
+  const fraction = (digits ?? iso.slice(20, 23)).replace(/0+$/, '');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`;
 }

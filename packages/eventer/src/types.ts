@@ -62,6 +62,12 @@ export interface Sink {
    * `foldEvents` from fold.ts.
    */
   fold?(events: readonly KubeEvent[]): KubeEvent;
+  /**
+   * A chat sink pages people: count bumps of an event it sent are held for the bump window
+   * and ship once, marked "(×N)" (delivery.ts markRepeat). Defaults by sink key
+   * (sinks/index.ts CHAT_SINK_KEYS); data sinks ship every bump with its count.
+   */
+  readonly chat?: boolean;
 }
 
 export interface Source {
@@ -84,6 +90,11 @@ export interface SinkSpec {
   readonly endpoint: URL | undefined;
   /** Query parameters; repeatable ones (label, header) keep every value. */
   readonly query: URLSearchParams;
+  /**
+   * The part after `KEY:` as written, `$VAR`s expanded verbatim, for sinks whose URI is not a URL
+   * (`mysql:?user:pw@tcp(host:3306)/db?charset=utf8`, `mongo:?mongodb://...`). May hold secrets.
+   */
+  readonly opaque?: string;
 }
 
 export interface SinkContext {
@@ -91,7 +102,7 @@ export interface SinkContext {
   readonly clock: import('@ack-npd/core').Clock;
   readonly env: NodeJS.ProcessEnv;
   /** For sinks that read Secrets/ConfigMaps (webhook custom_body_configmap, SLS alibaba-addon-secret). */
-  readonly kubeConfig: import('@kubernetes/client-node').KubeConfig | undefined;
+  readonly kube: import('@ack-npd/core/kube-lite').KubeClient | undefined;
 }
 
 /** Builds a sink from its spec; throws ConfigError naming the sink and option on bad input. */

@@ -80,9 +80,25 @@ export class KubeClient {
     this.#agent = undefined;
   }
 
-  async #send<T>(request: KubeRequest): Promise<T> {
-    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+  /**
+   * Opens a streaming request (a watch) with no deadline but `signal`: resolves with the
+   * response once it answered 2xx; the caller reads it and destroys it when done. A non-2xx
+   * answer is a KubeApiError with its status (and the apiserver's message).
+   */
+  async stream(request: Omit<KubeRequest, 'timeoutMs'>): Promise<IncomingMessage> {
     const what = request.description ?? `${request.method} ${request.path}`;
+    const response = await this.#open(request, request.signal, what);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      // A rotated token: the next attempt (the caller's retry) reads it again.
+      if (status === 401) this.#credentials = undefined;
+      const text = await this.#readBody(response).catch(() => '');
+      throw new KubeApiError(`${what}: HTTP ${status}: ${statusMessage(text)}`, { status });
+    }
+    return response;
+  }
+
+  async #open(request: KubeRequest, signal: AbortSignal | undefined, what: string): Promise<IncomingMessage> {
     const credentials = await this.#currentCredentials();
     const url = new URL(request.path, this.target.server);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
@@ -93,19 +109,29 @@ export class KubeClient {
       headers['Content-Type'] = request.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
     }
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
     const https = url.protocol === 'https:';
     // Loaded on first use (TLS costs several MiB a standalone agent never needs), and not by an
     // ESM import, which would read node:http's lazy exports and load undici with them.
     const http = https ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
     try {
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      return await new Promise<IncomingMessage>((resolve, reject) => {
         const agent = this.#agentFor(credentials, http);
-        const req = http.request(url, { method: request.method, headers, agent, signal }, resolve);
+        const req = http.request(url, { method: request.method, headers, agent, ...(signal ? { signal } : {}) }, resolve);
         req.once('error', reject);
         req.end(body);
       });
+    } catch (error) {
+      throw new KubeApiError(`${what}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #send<T>(request: KubeRequest): Promise<T> {
+    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+    const what = request.description ?? `${request.method} ${request.path}`;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+    try {
+      const response = await this.#open(request, signal, what);
       const text = await this.#readBody(response);
       const status = response.statusCode ?? 0;
       if (status < 200 || status > 299) {
@@ -113,8 +139,8 @@ export class KubeClient {
       }
       return (text === '' ? undefined : JSON.parse(text)) as T;
     } catch (error) {
-      if (error instanceof KubeApiError) throw error;
       if (deadline.aborted) throw new KubeApiError(`${what}: no answer in ${timeoutMs}ms`, { cause: error });
+      if (error instanceof KubeApiError) throw error;
       throw new KubeApiError(`${what}: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -1,11 +1,11 @@
 import { type Clock, ConfigError, type Logger } from '@ack-npd/core';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { createRegistry } from '@ack-npd/core/metrics';
 import { parseSinkSpec } from '@ack-npd/eventer/config';
 import { SinkWorker } from '@ack-npd/eventer/delivery';
 import { createEventerMetrics } from '@ack-npd/eventer/metrics';
 import { sinkFactory } from '@ack-npd/eventer/sinks/index';
 import type { KubeEvent } from '@ack-npd/eventer/types';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { AlertState, Notification } from './engine.ts';
 
 /** An alert transition as a cluster event, so every eventer sink (DingTalk, webhook, SLS, ...) can carry it. */
@@ -62,7 +62,7 @@ export async function createNotifier(options: {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   clock: Clock;
-  kubeConfig: KubeConfig | undefined;
+  kube: KubeClient | undefined;
 }): Promise<Notifier> {
   const metrics = createEventerMetrics(createRegistry());
   const workers = new Map<string, SinkWorker>();
@@ -80,7 +80,7 @@ export async function createNotifier(options: {
       logger: options.logger.child({ component: 'sink', sink: name }),
       clock: options.clock,
       env: options.env,
-      kubeConfig: options.kubeConfig,
+      kube: options.kube,
     });
     workers.set(
       name,

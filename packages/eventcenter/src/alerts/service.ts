@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, systemClock } from '@ack-npd/core';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import type { z } from 'zod';
 import { type ApiContext, requireRole } from '../api.ts';
 import { HttpError, type Route, readJson, route, sendJson } from '../http.ts';
@@ -16,7 +16,7 @@ export interface AlertServiceOptions {
   /** `NAME=KEY:URI` notification sinks (eventer sink syntax). */
   readonly notify: readonly string[];
   readonly env: NodeJS.ProcessEnv;
-  readonly kubeConfig: KubeConfig | undefined;
+  readonly kube: KubeClient | undefined;
   readonly now?: () => number;
 }
 
@@ -46,7 +46,7 @@ export async function createAlertService(options: AlertServiceOptions): Promise<
     env: options.env,
     logger,
     clock: systemClock,
-    kubeConfig: options.kubeConfig,
+    kube: options.kube,
   });
   let running: Promise<AlertState[]> | undefined;
   const evaluate = async (): Promise<AlertState[]> => {

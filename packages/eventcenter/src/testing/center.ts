@@ -20,7 +20,7 @@ export async function startTestCenter(options: { auth?: Authenticator; notify?: 
   const dir = mkdtempSync(join(tmpdir(), 'eventcenter-test-'));
   const store = await openStore({ backend: 'sqlite', path: join(dir, 'events.db') });
   const logger = createLogger({ name: 'eventcenter-test', level: 'silent' });
-  const alerts = await createAlertService({ store, logger, notify: options.notify ?? [], env: {}, kubeConfig: undefined });
+  const alerts = await createAlertService({ store, logger, notify: options.notify ?? [], env: {}, kube: undefined });
   const stop = new AbortController();
   alerts.start(3600_000, stop.signal);
   const center = await startEventCenter({

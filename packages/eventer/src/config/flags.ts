@@ -9,6 +9,7 @@ export interface SinkPlan {
   readonly route?: Route;
   readonly perMinute?: number;
   readonly repeatWindowMs?: number;
+  readonly bumpWindowMs?: number;
 }
 
 export interface EventerConfig {
@@ -112,6 +113,7 @@ export function buildConfig(flags: FlagValues, env: NodeJS.ProcessEnv, hostname:
         ...(sink.route ? { route: sink.route } : {}),
         ...(sink.perMinute ? { perMinute: sink.perMinute } : {}),
         ...(sink.repeatWindow ? { repeatWindowMs: sink.repeatWindow } : {}),
+        ...(sink.bumpWindow !== undefined ? { bumpWindowMs: sink.bumpWindow } : {}),
       });
     } catch (error) {
       if (error instanceof ConfigError) issues.push(...error.issues.map((issue) => ({ ...issue, path: `sinks[${index}]: ${issue.path}` })));

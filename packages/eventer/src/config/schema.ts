@@ -109,6 +109,8 @@ export const fileConfigSchema = z
             perMinute: z.number().positive().optional(),
             /** Repeat-fold window: repeats of an object+reason within it ship as one summary. */
             repeatWindow: z.optional(durationMs),
+            /** Chat sinks: count bumps within it after a message ship once as "(×N)"; 0 = every bump (default 1m for chat sinks). */
+            bumpWindow: z.optional(z.union([z.literal(0), durationMs])),
           })
           .strict(),
       )

@@ -57,5 +57,7 @@ export function parseSinkSpec(
     }
   }
   const uri = query.size > 0 ? `${base}?${query}` : base;
-  return { key, name: options.name ?? key, uri, endpoint, query };
+  // Sinks whose URI is no URL (mysql's Go DSN, mongo's connection string) read it as written.
+  const opaque = expandEnv(raw, options.env, where);
+  return { key, name: options.name ?? key, uri, endpoint, query, opaque };
 }

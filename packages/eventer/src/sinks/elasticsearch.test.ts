@@ -89,11 +89,13 @@ describe('elasticsearch options and documents', () => {
   });
 });
 
-// One flavour at a time (CPU is scarce): each is stopped before the next starts.
+// One flavour at a time (CPU is scarce): each is stopped before the next starts. The
+// control-plane scenario with a node restart runs on 8.15 (about a minute and a half on two
+// loaded cores); 7.17 and OpenSearch get the same bulk, dedupe, alias, pipeline and failover checks.
 const flavours: { kind: ServerKind; ver: string; e2e: boolean }[] = [
   { kind: 'elasticsearch-8.15.0', ver: '8', e2e: true },
-  { kind: 'elasticsearch-7.17.25', ver: '7', e2e: true },
-  { kind: 'opensearch-2.19.4', ver: 'opensearch', e2e: true },
+  { kind: 'elasticsearch-7.17.25', ver: '7', e2e: process.env.ACK_NPD_ES_E2E_ALL === '1' },
+  { kind: 'opensearch-2.19.4', ver: 'opensearch', e2e: process.env.ACK_NPD_ES_E2E_ALL === '1' },
 ];
 
 for (const flavour of flavours) {

@@ -46,6 +46,7 @@ describe('EventBridge peer and sink against the official Python SDK', { timeout:
           time: String(ours.time),
           data: ours.data,
           bus: String(ours.aliyuneventbusname),
+          extensions: { eventcount: ours.eventcount, eventaction: ours.eventaction },
         },
       ],
     });

@@ -54,6 +54,8 @@ describe('eventbridge CloudEvent shape (kube-eventer)', () => {
       'time',
       'data',
       'aliyuneventbusname',
+      'eventcount',
+      'eventaction',
     ]);
     assert.equal(ce.source, 'acs.cs');
     assert.equal(ce.type, 'cs:k8s:PodRelatedEvent');

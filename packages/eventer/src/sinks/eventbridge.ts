@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { goBoolOption, parseConfig } from '@ack-npd/core';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
+import { eventAction } from '../normalize.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
-import { chunkBySize } from './chunk.ts';
+import { chunkBySize, sendInRequests } from './chunk.ts';
 import { eventBridgeSignature, eventBridgeStringToSign } from './eventbridge-signature.ts';
 import { postForText } from './post.ts';
 import { requireCredentials } from './sls/credentials.ts';
@@ -136,7 +137,8 @@ export function toCloudEventJson(event: KubeEvent, options: EventBridgeOptions):
     subject: eventSubject(event, options),
     time: formatTime(new Date(event.timestamp)),
   };
-  const tail = `,"aliyuneventbusname":${JSON.stringify(options.eventBusName)}}`;
+  // Extensions: the bus, and ours - the event's count and create|update (kube-eventer has the count only inside data).
+  const tail = `,"aliyuneventbusname":${JSON.stringify(options.eventBusName)},"eventcount":${event.count},"eventaction":"${eventAction(event)}"}`;
   const build = (data: string) => `${JSON.stringify(head).slice(0, -1)},"data":${data}${tail}`;
   let json = build(goEventJson(event.raw));
   if (Buffer.byteLength(json) <= EVENTBRIDGE_MAX_EVENT_BYTES) return json;
@@ -261,11 +263,8 @@ export const createEventBridgeSink: SinkFactory = (spec: SinkSpec, context: Sink
   return {
     name: spec.name,
     limits: { maxBatch: EVENTBRIDGE_MAX_EVENTS },
-    async send(batch, signal) {
-      if (batch.length === 0) return;
-      const encoded = batch.map((event) => toCloudEventJson(event, options));
-      for (const chunk of splitCloudEvents(encoded)) await putEvents(chunk, signal);
-    },
+    // A batch over one request's limits goes out in several; a retry skips those accepted.
+    send: sendInRequests({ encode: (event) => toCloudEventJson(event, options), split: splitCloudEvents, send: putEvents }),
     async close() {},
   };
 };

@@ -32,7 +32,7 @@ after(async () => {
   await closed;
 });
 
-const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kubeConfig: undefined };
+const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kube: undefined };
 
 test('posts batches of normalized events with the bearer token and cluster to /api/v1/ingest', async () => {
   received.length = 0;
@@ -77,15 +77,9 @@ test('cluster_name names the cluster on every event; without an id or a cluster 
   assert.deepEqual([first?.cluster, first?.clusterName], ['c-1', 'prod-hz']);
   assert.deepEqual([second?.cluster, second?.clusterName], [undefined, undefined]);
   // With a kubeconfig whose apiserver cannot answer, an unset id is a clear config error, not a silent blank.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  const failed = await createEventCenterSink(parseSinkSpec(`eventcenter:${base}`, { env: {} }), { ...context, kubeConfig }).catch(
+  const { KubeClient } = await import('@ack-npd/core/kube-lite');
+  const kube = new KubeClient({ server: 'http://127.0.0.1:1', insecure: true, auth: { kind: 'none' } });
+  const failed = await createEventCenterSink(parseSinkSpec(`eventcenter:${base}`, { env: {} }), { ...context, kube }).catch(
     (e: unknown) => e,
   );
   assert.ok(failed instanceof ConfigError);

@@ -1,5 +1,5 @@
 import { ConfigError } from '@ack-npd/core';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { SinkError } from '../errors.ts';
 import { filterFromQuery } from '../filter.ts';
 import { kubeJson } from '../kube-http.ts';
@@ -36,8 +36,8 @@ export function eventCenterPayload(event: KubeEvent, cluster: ClusterIdentity | 
  * The cluster id when none is configured: the kube-system namespace's UID, read once at start.
  * It never changes for the life of the cluster, so the id is stable without configuration.
  */
-export async function kubeSystemUid(kubeConfig: KubeConfig): Promise<string> {
-  const namespace = await kubeJson<{ metadata?: { uid?: string } }>(kubeConfig, '/api/v1/namespaces/kube-system');
+export async function kubeSystemUid(kube: KubeClient): Promise<string> {
+  const namespace = await kubeJson<{ metadata?: { uid?: string } }>(kube, '/api/v1/namespaces/kube-system');
   const uid = namespace.metadata?.uid;
   if (!uid) throw new Error('the kube-system namespace has no metadata.uid');
   return uid;
@@ -68,9 +68,9 @@ export async function createEventCenterSink(spec: SinkSpec, context: SinkContext
   const token = q.get('token') ?? '';
   let clusterId = q.get('cluster') || undefined;
   const clusterName = q.get('cluster_name') || undefined;
-  if (!clusterId && context.kubeConfig) {
+  if (!clusterId && context.kube) {
     try {
-      clusterId = await kubeSystemUid(context.kubeConfig);
+      clusterId = await kubeSystemUid(context.kube);
     } catch (error) {
       throw configError(
         spec,

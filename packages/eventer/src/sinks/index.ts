@@ -1,5 +1,5 @@
 import { ConfigError } from '@ack-npd/core';
-import type { SinkFactory, SinkSpec } from '../types.ts';
+import type { Sink, SinkFactory, SinkSpec } from '../types.ts';
 
 /** A factory that imports its module on first use, so an unused sink's client library is never loaded. */
 function lazy(load: () => Promise<SinkFactory>): SinkFactory {
@@ -32,6 +32,28 @@ export const sinkFactories = {
   mongo: lazy(async () => (await import('./mongo.ts')).createMongoSink),
   kafka: lazy(async () => (await import('./kafka.ts')).createKafkaSink),
 } satisfies Record<string, SinkFactory>;
+
+/**
+ * Sinks that post to people (one message per delivery) rather than store data: count bumps
+ * of an event are folded for `bumpWindow` (default 1 minute) into one "(×N)" message.
+ */
+export const CHAT_SINK_KEYS: ReadonlySet<string> = new Set([
+  'dingtalk',
+  'wechat',
+  'wecom',
+  'wecom_robot',
+  'lark',
+  'feishu',
+  'slack',
+  'teams',
+]);
+export const DEFAULT_BUMP_WINDOW_MS = 60_000;
+
+/** The count-bump window a sink gets: the configured `bumpWindow`, else 1 minute for chat sinks and 0 (every bump ships) for data sinks. */
+export function bumpWindowFor(sink: Pick<Sink, 'chat'>, key: string, configuredMs?: number): number {
+  if (configuredMs !== undefined) return configuredMs;
+  return (sink.chat ?? CHAT_SINK_KEYS.has(key)) ? DEFAULT_BUMP_WINDOW_MS : 0;
+}
 
 export function sinkFactory(spec: Pick<SinkSpec, 'key' | 'name'>): SinkFactory {
   const factory = (sinkFactories as Record<string, SinkFactory>)[spec.key];

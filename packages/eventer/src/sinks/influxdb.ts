@@ -1,8 +1,8 @@
 import { goBoolOption, parseConfig } from '@ack-npd/core';
-import { Agent } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
+import { httpsAgent } from './http.ts';
 import { postForText } from './post.ts';
 import { goEventJson } from './sls/event-json.ts';
 
@@ -100,7 +100,7 @@ export function eventToLine(event: KubeEvent, options: Pick<InfluxOptions, 'with
 export const createInfluxdbSink: SinkFactory = (spec: SinkSpec, context: SinkContext): Sink => {
   const options = parseInfluxOptions(spec);
   const logger = context.logger.child({ component: 'sink', sink: spec.name });
-  const dispatcher = options.insecureSsl ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
+  const agent = options.insecureSsl ? httpsAgent({ rejectUnauthorized: false }) : undefined;
   const headers = {
     authorization: `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`,
   };
@@ -113,7 +113,7 @@ export const createInfluxdbSink: SinkFactory = (spec: SinkSpec, context: SinkCon
       timeoutMs: 30_000,
       signal,
       sink: spec.name,
-      ...(dispatcher ? { dispatcher } : {}),
+      ...(agent ? { agent } : {}),
       describe: (error) => ({ message: `request to InfluxDB failed: ${(error as Error & { code?: string }).code ?? error.message}` }),
     });
   }
@@ -146,7 +146,7 @@ export const createInfluxdbSink: SinkFactory = (spec: SinkSpec, context: SinkCon
       throw failure(written.status, written.text);
     },
     async close() {
-      await dispatcher?.close();
+      agent?.destroy();
     },
   };
 };

@@ -16,7 +16,8 @@ export const MONGO_DATABASE = 'k8s';
 export const MONGO_COLLECTION = 'event';
 
 export function parseMongoUri(spec: SinkSpec): string {
-  const uri = spec.uri.startsWith('?') ? spec.uri.slice(1) : spec.uri;
+  const written = spec.opaque ?? spec.uri;
+  const uri = written.startsWith('?') ? written.slice(1) : written;
   if (!/^mongodb(\+srv)?:\/\/[^/]+/.test(uri)) {
     throw new ConfigError(`--sink=${spec.name}`, [
       { path: `${spec.name}?mongoUri`, message: 'expected mongo:?mongodb://user:password@host:27017/?authSource=admin' },

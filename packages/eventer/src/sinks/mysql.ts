@@ -43,7 +43,8 @@ function fail(spec: SinkSpec, option: string, message: string): ConfigError {
 
 /** Parses the Go DSN `[user[:password]@][tcp](host[:port])/dbname[?param=value&...]`. */
 export function parseMysqlOptions(spec: SinkSpec): MysqlOptions {
-  const dsn = spec.uri.startsWith('?') ? spec.uri.slice(1) : spec.uri;
+  const written = spec.opaque ?? spec.uri;
+  const dsn = written.startsWith('?') ? written.slice(1) : written;
   const match = /^(?:(.*)@)?(tcp)?\(([^)]*)\)\/([^?]*)(?:\?(.*))?$/.exec(dsn);
   if (!match) throw fail(spec, 'dsn', 'expected mysql:?user:password@tcp(host:3306)/database?charset=utf8&table=kube_event');
   const [, credentials = '', , address = '', database = '', params = ''] = match;
@@ -57,7 +58,8 @@ export function parseMysqlOptions(spec: SinkSpec): MysqlOptions {
   for (const key of query.keys()) {
     if (!GO_DSN_PARAMS.has(key)) throw fail(spec, key, `unknown option; supported: ${[...GO_DSN_PARAMS].join(', ')}`);
   }
-  const table = query.get('table') || 'kube_event';
+  // The YAML form may give `table` as an option: spec.query has it either way.
+  const table = spec.query.get('table') || query.get('table') || 'kube_event';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(table)) throw fail(spec, 'table', `"${table}" is not a plain table name`);
   let connectTimeoutMs = 10_000;
   const timeout = query.get('timeout');

@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { type Dispatcher, request } from 'undici';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
 import { SinkError } from '../errors.ts';
+import { httpText } from './http.ts';
 
 export interface PostReply {
   readonly status: number;
@@ -17,8 +17,8 @@ export interface PostOptions {
   readonly sink: string;
   /** How a network failure is reported (a URL may carry a token: never put it in the message). */
   readonly describe: (error: Error) => { readonly message: string; readonly cause?: unknown };
-  /** A connection pool of the sink's own (TLS options), else undici's global one. */
-  readonly dispatcher?: Dispatcher;
+  /** A keep-alive agent of the sink's own (TLS options, see httpsAgent), else the shared one. */
+  readonly agent?: Agent;
   /** POST unless told otherwise (PUT for Elasticsearch index creation). */
   readonly method?: 'POST' | 'PUT';
 }
@@ -29,14 +29,13 @@ export interface PostOptions {
  */
 export async function postForText(url: string, options: PostOptions): Promise<PostReply> {
   try {
-    const response = await request(url, {
+    return await httpText(url, {
       method: options.method ?? 'POST',
       headers: options.headers,
       body: options.body,
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.agent ? { agent: options.agent } : {}),
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
     });
-    return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
   } catch (error) {
     if (options.signal.aborted) throw error;
     const { message, cause } = options.describe(error as Error);

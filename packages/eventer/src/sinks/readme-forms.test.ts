@@ -28,6 +28,11 @@ const ENV = {
   HONEYCOMB_WRITEKEY: 'k',
   ACCESS_KEY_ID: 'ak',
   ACCESS_KEY_SECRET: 'sk',
+  KAFKA_PASSWORD: 'kp',
+  ES_PASSWORD: 'ep',
+  MYSQL_PASSWORD: 'mp',
+  INFLUXDB_PASSWORD: 'ip',
+  MONGO_PASSWORD: 'gp',
 };
 
 async function sinksTable(): Promise<{ key: string; flag: string; yaml: string }[]> {

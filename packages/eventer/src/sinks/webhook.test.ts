@@ -42,7 +42,7 @@ after(async () => {
   await closed;
 });
 
-const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kubeConfig: undefined };
+const context = { logger: createLogger({ name: 't', level: 'silent' }), clock: systemClock, env: {}, kube: undefined };
 
 test('defaults: GET (kube-eventer), kube-eventer body, headers, idempotency key, extra query kept', async () => {
   received.length = 0;

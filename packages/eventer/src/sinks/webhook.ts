@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseGoBool } from '@ack-npd/core';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Agent, request } from 'undici';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError, SinkError } from '../errors.ts';
 import { type FilterSpec, filterFromQuery } from '../filter.ts';
 import { kubeJson } from '../kube-http.ts';
+import { eventAction } from '../normalize.ts';
 import { compileTemplate, type Template, type TemplateEscape } from '../template.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
+import { httpsAgent, httpText } from './http.ts';
 
 /** kube-eventer's default webhook body. */
 export const DEFAULT_WEBHOOK_BODY = `
@@ -49,17 +50,17 @@ function configError(spec: SinkSpec, option: string, message: string): ConfigErr
   return new ConfigError(`--sink=${spec.name}`, [{ path: `${spec.name}?${option}`, message }]);
 }
 
-async function loadBodyTemplate(spec: SinkSpec, kubeConfig: KubeConfig | undefined): Promise<string> {
+async function loadBodyTemplate(spec: SinkSpec, kube: KubeClient | undefined): Promise<string> {
   const q = spec.query;
   const inline = q.get('body_template');
   if (inline) return inline;
   const name = q.get('custom_body_configmap');
   if (!name) return DEFAULT_WEBHOOK_BODY;
   const namespace = q.get('custom_body_configmap_namespace') || 'default';
-  if (!kubeConfig) throw configError(spec, 'custom_body_configmap', 'needs a Kubernetes client (--source)');
+  if (!kube) throw configError(spec, 'custom_body_configmap', 'needs a Kubernetes client (--source)');
   try {
     const cm = await kubeJson<{ data?: Record<string, string> }>(
-      kubeConfig,
+      kube,
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
     );
     const content = cm.data?.content;
@@ -73,7 +74,7 @@ async function loadBodyTemplate(spec: SinkSpec, kubeConfig: KubeConfig | undefin
 }
 
 /** Parses a webhook sink URI (kube-eventer's options plus ours) into its config. */
-export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | undefined): Promise<WebhookSinkConfig> {
+export async function parseWebhookSpec(spec: SinkSpec, kube: KubeClient | undefined): Promise<WebhookSinkConfig> {
   if (!spec.endpoint || !/^https?:$/.test(spec.endpoint.protocol)) {
     throw configError(spec, 'url', 'needs an http(s) URL, e.g. webhook:https://hooks.example.com/k8s?level=Warning&method=POST');
   }
@@ -96,7 +97,7 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
   if (escaping !== 'json' && escaping !== 'none') throw configError(spec, 'body_escape', 'must be json or none');
   const url = new URL(`${spec.endpoint.origin}${spec.endpoint.pathname}`);
   for (const [key, value] of q) if (!OPTIONS.has(key)) url.searchParams.append(key, value);
-  const text = await loadBodyTemplate(spec, kubeConfig);
+  const text = await loadBodyTemplate(spec, kube);
   const body = compileTemplate(text, { source: `--sink=${spec.name}`, escape: escaping });
   return { url, method, headers, filter: filterFromQuery(spec.name, q), body };
 }
@@ -108,11 +109,13 @@ export async function parseWebhookSpec(spec: SinkSpec, kubeConfig: KubeConfig | 
  * `custom_body_configmap` key `content`, or `body_template`), values JSON-escaped unless
  * `body_escape=none`. The method defaults to GET like kube-eventer (with the body): set
  * `method=POST` for most receivers. Each request carries `Idempotency-Key: <uid>:<resourceVersion>`
- * so a receiver can drop the rare redelivery after a crash. 2xx = accepted; 408/429/5xx and
+ * so a receiver can drop the rare redelivery after a crash, `X-Event-Count: <count>` and
+ * `X-Event-Action: create|update` (update = a count bump or other change of an event already
+ * shipped; templates read the same as `{{ .Count }}` and `{{ .EventAction }}`). 2xx = accepted; 408/429/5xx and
  * network errors are retried (Retry-After honoured); other 4xx are permanent.
  */
 export async function createWebhookSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
-  const config = await parseWebhookSpec(spec, context.kubeConfig);
+  const config = await parseWebhookSpec(spec, context.kube);
   const q = spec.query;
   const insecure = q.has('insecure') ? parseGoBool(q.get('insecure') ?? '') : false;
   if (insecure === undefined) throw configError(spec, 'insecure', `"${q.get('insecure')}" is not a boolean: must be true or false`);
@@ -127,27 +130,28 @@ export async function createWebhookSink(spec: SinkSpec, context: SinkContext): P
   }
   const timeoutMs = q.get('timeout') ? Number(q.get('timeout')) : 15_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw configError(spec, 'timeout', 'must be milliseconds > 0');
-  const dispatcher = new Agent({
-    connect: { rejectUnauthorized: !insecure, ...(ca ? { ca } : {}) },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  const agent = config.url.protocol === 'https:' ? httpsAgent({ rejectUnauthorized: !insecure, ...(ca ? { ca } : {}) }) : undefined;
 
   async function sendOne(event: KubeEvent, signal: AbortSignal): Promise<void> {
-    let response: Awaited<ReturnType<typeof request>>;
+    let response: Awaited<ReturnType<typeof httpText>>;
     try {
-      response = await request(config.url, {
-        method: config.method as 'GET',
-        headers: { ...config.headers, 'idempotency-key': `${event.uid}:${event.resourceVersion}` },
+      response = await httpText(config.url, {
+        method: config.method,
+        headers: {
+          ...config.headers,
+          'idempotency-key': `${event.uid}:${event.resourceVersion}`,
+          'x-event-count': String(event.count),
+          'x-event-action': eventAction(event),
+        },
         body: config.body.render(event),
-        dispatcher,
-        signal,
+        ...(agent ? { agent } : {}),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        maxBytes: 4096,
       });
     } catch (error) {
       throw new SinkError(spec.name, `request failed: ${(error as Error).message}`, { retryable: true, cause: error });
     }
-    const text = await response.body.text().catch(() => '');
-    const status = response.statusCode;
+    const { text, status } = response;
     if (status >= 200 && status < 300) return;
     const retryAfter = Number(response.headers['retry-after']);
     const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
@@ -170,7 +174,7 @@ export async function createWebhookSink(spec: SinkSpec, context: SinkContext): P
       for (const event of batch) await sendOne(event, signal);
     },
     async close() {
-      await dispatcher.close();
+      agent?.destroy();
     },
   };
 }

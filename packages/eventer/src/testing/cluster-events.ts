@@ -1,3 +1,4 @@
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import type { ClusterClient } from '@ack-npd/testkit';
 
 /** Retries a call while the apiserver is unreachable (restarting), for up to a minute. */
@@ -54,4 +55,9 @@ export async function createEvents(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return uids;
+}
+
+/** The eventer's apiserver client for the test cluster (admin credentials). */
+export async function clusterKube(cluster: ClusterClient): Promise<KubeClient> {
+  return new KubeClient(await loadKubeTarget({ kubeconfig: cluster.kubeconfigPath, env: {} }));
 }

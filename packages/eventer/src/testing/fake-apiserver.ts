@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '@ack-npd/core/kube-lite';
 
 interface StoredEvent {
   rv: number;
@@ -67,15 +67,8 @@ export class FakeEventApiserver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'c', cluster: 'fake', user: 'u' }],
-      currentContext: 'c',
-    });
-    return kc;
+  kube(): KubeClient {
+    return new KubeClient({ server: this.url, insecure: true, auth: { kind: 'none' } });
   }
 
   get resourceVersion(): string {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '@ack-npd/core/kube-lite';
 
 interface LeaseObject {
   metadata: { name: string; namespace: string; resourceVersion: string };
@@ -46,16 +46,12 @@ export class FakeLeaseServer {
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
   }
 
-  kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    const server = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-      currentContext: 'c',
+  kube(): KubeClient {
+    return new KubeClient({
+      server: `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`,
+      insecure: true,
+      auth: { kind: 'none' },
     });
-    return kc;
   }
 
   holder(namespace: string, name: string): string {

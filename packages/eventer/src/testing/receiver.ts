@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A webhook receiver for end-to-end tests: records every delivery (raw, with duplicates)
- * keyed by the body's `key` field, and can be switched to fail (503) or hang.
+ * A webhook receiver for end-to-end tests and benchmarks: records every delivery (raw, with
+ * duplicates) keyed by the body's `key` field and the time each key first arrived; can be
+ * switched to fail (503) or to answer slowly. Answers in one write.
  */
 export class WebhookReceiver {
   readonly deliveries = new Map<string, number>();
@@ -11,15 +12,18 @@ export class WebhookReceiver {
   readonly firstAt = new Map<string, number>();
   raw = 0;
   mode: 'ok' | 'fail' = 'ok';
+  /** Each answer waits this long (a slow receiver); the delivery counts when answered. */
+  delayMs = 0;
   readonly #server: Server;
 
   constructor() {
     this.#server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
+      req.on('end', async () => {
+        if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
         if (this.mode === 'fail') {
-          res.writeHead(503).end('down');
+          res.writeHead(503, { 'content-length': '4' }).end('down');
           return;
         }
         this.raw++;
@@ -31,7 +35,7 @@ export class WebhookReceiver {
         }
         this.deliveries.set(key, (this.deliveries.get(key) ?? 0) + 1);
         if (!this.firstAt.has(key)) this.firstAt.set(key, Date.now());
-        res.writeHead(200).end('ok');
+        res.writeHead(200, { 'content-length': '2' }).end('ok');
       });
     });
   }

@@ -92,7 +92,16 @@ export interface EventBridgeSdkCommand {
   accessKeyId: string;
   accessKeySecret: string;
   securityToken?: string;
-  events: { id: string; source: string; type: string; subject?: string; time: string; data: unknown; bus: string }[];
+  events: {
+    id: string;
+    source: string;
+    type: string;
+    subject?: string;
+    time: string;
+    data: unknown;
+    bus: string;
+    extensions?: Record<string, unknown>;
+  }[];
 }
 
 export type EventBridgeSdkResult =

@@ -15,10 +15,11 @@ export function Silences({ route }: { route: Route }) {
     return { silences: silences.silences, rules: rules.rules };
   }, 'silences');
   const [error, setError] = useState('');
+  // A new key after each create mounts a fresh form (reset() would forget the selected defaults).
+  const [formKey, setFormKey] = useState(0);
   const create = async (e: Event) => {
     e.preventDefault();
-    const formEl = e.currentTarget as HTMLFormElement;
-    const form = new FormData(formEl);
+    const form = new FormData(e.currentTarget as HTMLFormElement);
     const matchers: Record<string, string> = {};
     for (const m of MATCHERS) {
       const v = String(form.get(m) ?? '').trim();
@@ -37,7 +38,7 @@ export function Silences({ route }: { route: Route }) {
         comment: String(form.get('comment') ?? ''),
         expiresAt: Date.now() + duration,
       });
-      formEl.reset();
+      setFormKey((k) => k + 1);
       loaded.reload();
     } catch (err) {
       setError((err as Error).message);
@@ -63,7 +64,7 @@ export function Silences({ route }: { route: Route }) {
             <>
               {canEdit && (
                 <Section title="New silence">
-                  <form class="filters" onSubmit={create} aria-label="new silence">
+                  <form class="filters" onSubmit={create} aria-label="new silence" key={formKey}>
                     <select name="ruleId" aria-label="rule">
                       <option value="">every rule</option>
                       {rules.map((r) => (

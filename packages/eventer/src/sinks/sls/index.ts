@@ -2,8 +2,9 @@ import { deflateSync } from 'node:zlib';
 import { ConfigError, goBoolOption, parseConfig } from '@ack-npd/core';
 import { z } from 'zod';
 import { SinkError } from '../../errors.ts';
+import { eventAction } from '../../normalize.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../../types.ts';
-import { chunkBySize } from '../chunk.ts';
+import { chunkBySize, sendInRequests } from '../chunk.ts';
 import { postForText } from '../post.ts';
 import { requireCredentials } from './credentials.ts';
 import { goEventJson } from './event-json.ts';
@@ -155,6 +156,8 @@ export function eventToSlsLog(event: KubeEvent, labels: readonly (readonly [stri
   if (event.involvedObject.kind === 'Pod') {
     contents.push(['pod_id', event.involvedObject.uid], ['pod_name', event.involvedObject.name]);
   }
+  // Ours (kube-eventer has only the count inside eventId): the count and create|update.
+  contents.push(['count', String(event.count)], ['action', eventAction(event)]);
   for (const [key, value] of labels) contents.push([key, value]);
   return { time: Math.floor(event.timestamp / 1000), contents };
 }
@@ -266,11 +269,12 @@ export const createSlsSink: SinkFactory = (spec: SinkSpec, context: SinkContext)
   return {
     name: spec.name,
     limits: { maxBatch: options.maxLogs },
-    async send(batch, signal) {
-      if (batch.length === 0) return;
-      const encoded = batch.map((event) => encodeLog(eventToSlsLog(event, options.labels)));
-      for (const chunk of splitLogs(encoded, options.maxLogs, options.maxBytes)) await putLogs(chunk, signal);
-    },
+    // A batch over one request's limits goes out in several; a retry skips those accepted.
+    send: sendInRequests({
+      encode: (event) => encodeLog(eventToSlsLog(event, options.labels)),
+      split: (encoded) => splitLogs(encoded, options.maxLogs, options.maxBytes),
+      send: putLogs,
+    }),
     async close() {},
   };
 };

@@ -101,7 +101,7 @@ describe('sls log shape (kube-eventer fields)', () => {
     assert.equal(log.time, 1700000000);
     assert.deepEqual(
       log.contents.map(([k]) => k),
-      ['eventId', 'hostname', 'level', 'pod_id', 'pod_name', 'cluster'],
+      ['eventId', 'hostname', 'level', 'pod_id', 'pod_name', 'count', 'action', 'cluster'],
     );
     const eventId = log.contents[0]?.[1] as string;
     assert.ok(eventId.startsWith('{\n "kind": "Event",\n "apiVersion": "v1",\n "metadata": {\n  "name"'));
@@ -112,12 +112,14 @@ describe('sls log shape (kube-eventer fields)', () => {
       level: 'Warning',
       pod_id: 'a1b2c3d4-0000-4000-8000-0000000000aa',
       pod_name: 'web-7d4b9c-x2x9z',
+      count: '3',
+      action: 'create',
       cluster: 'c1',
     });
     const node = eventToSlsLog(kubeEvent({ kind: 'Node', objectName: 'n1' }), []);
     assert.deepEqual(
       node.contents.map(([k]) => k),
-      ['eventId', 'hostname', 'level'],
+      ['eventId', 'hostname', 'level', 'count', 'action'],
     );
   });
 

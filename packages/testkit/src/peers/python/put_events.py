@@ -2,7 +2,7 @@
 
 Reads one JSON command on stdin, prints one JSON result on stdout:
   {"endpoint": "127.0.0.1:port", "accessKeyId", "accessKeySecret", "securityToken"?,
-   "events": [{"id", "source", "type", "subject", "time", "data": {...}, "bus"}]}
+   "events": [{"id", "source", "type", "subject", "time", "data": {...}, "bus", "extensions"?: {...}}]}
   -> {"ok": true, "failedEntryCount", "entries": [...]} or {"ok": false, "code", "message"}
 """
 import json
@@ -23,7 +23,7 @@ def main():
         events.append(models.CloudEvent(id=e["id"], source=e["source"], type=e["type"], subject=e.get("subject"),
                                         time=e["time"], datacontenttype="application/json",
                                         data=json.dumps(e["data"]).encode("utf-8"),
-                                        extensions={"aliyuneventbusname": e["bus"]}))
+                                        extensions={"aliyuneventbusname": e["bus"], **e.get("extensions", {})}))
     try:
         runtime = util_models.RuntimeOptions(autoretry=False)
         response = client.put_events_with_options(events, runtime)

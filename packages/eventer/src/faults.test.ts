@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
+import { sharedCluster } from '@ack-npd/testkit';
+import { type FaultContext, faultTable, runScenarios, scenarios, withinBound } from './testing/faults.ts';
+
+// The short fault-injection run (the full one: scripts/faults-eventer.ts → docs/reliability.md).
+// Kill -9, graceful and kill -9 failover, apiserver restart and 410 are in e2e.test.ts and
+// apiserver-restart.test.ts; here the destination-side faults and hostile input, concurrently.
+const SHORT = [
+  'receiver down (503)',
+  'receiver slow (10 s per request)',
+  'DingTalk 130101 storm (robot allows 5 a minute)',
+  'SLS WriteQuotaExceed (10 refusals)',
+  'a 1 MiB event message',
+  'control characters, lone surrogates, invalid UTF-8 in messages',
+  'spool disk full',
+];
+
+let context: FaultContext;
+before(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eventer-faults-'));
+  const cluster = await sharedCluster();
+  const kube = new KubeClient(await loadKubeTarget({ kubeconfig: cluster.kubeconfigPath, env: {} }));
+  context = { cluster, kube, dir, full: false, log: (text) => process.stdout.write(`# ${text}\n`) };
+});
+after(async () => {
+  context?.kube.close();
+  if (context) await rm(context.dir, { recursive: true, force: true });
+});
+
+test('destination faults and hostile input: nothing lost or duplicated beyond the documented bounds', { timeout: 300_000 }, async () => {
+  const selected = scenarios.filter((s) => SHORT.includes(s.name));
+  assert.equal(selected.length, SHORT.length);
+  const rows = await runScenarios(context, selected, selected.length);
+  process.stdout.write(faultTable(rows).replace(/^/gm, '# '));
+  for (const row of rows) {
+    assert.ok(row.created > 0, row.scenario);
+    assert.ok(withinBound(row), `${row.scenario}: ${row.lost} lost, ${row.duplicated} duplicated; bound: ${row.bound.text}`);
+  }
+});
