@@ -69,7 +69,7 @@ export async function startEventCenter(options: EventCenterOptions): Promise<Eve
   });
   let timer: NodeJS.Timeout | undefined;
   const retention = options.retention;
-  if (retention && (retention.maxAgeMs > 0 || retention.maxBytes > 0)) {
+  if (retention && (retention.maxAgeMs > 0 || retention.maxBytes > 0 || (retention.perCluster?.length ?? 0) > 0)) {
     const run = () => {
       store
         .applyRetention(retention, Date.now())

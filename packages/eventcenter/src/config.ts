@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ConfigError, type ConfigIssue, parseDuration } from '@ack-npd/core';
 import { parseBytes } from '@ack-npd/eventer/config';
 import type { StoreSpec } from './store/open.ts';
+import type { ClusterRetention, RetentionPolicy } from './store/types.ts';
 
 export interface ServeFlags {
   listen?: string;
@@ -17,6 +18,7 @@ export interface ServeFlags {
   'ui-dir'?: string;
   cluster?: string;
   'member-cluster'?: string[];
+  'cluster-retention'?: string[];
   notify?: string[];
   'alert-interval'?: string;
   'log-level'?: string;
@@ -26,7 +28,7 @@ export interface ServeConfig {
   readonly address: string;
   readonly port: number;
   readonly store: StoreSpec;
-  readonly retention: { readonly maxAgeMs: number; readonly maxBytes: number };
+  readonly retention: RetentionPolicy;
   readonly auth: 'none' | 'token' | 'tokenreview';
   readonly tokens: { readonly viewer: string[]; readonly editor: string[]; readonly ingest: string[] };
   readonly editors: string[];
@@ -86,6 +88,19 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
   const maxBytes = bytesText === '0' ? 0 : parseBytes(bytesText);
   if (maxBytes === undefined)
     issues.push({ path: '--retention-max-bytes', message: `"${bytesText}" is not a size like 2Gi (0 = no limit)` });
+  const perCluster: ClusterRetention[] = [];
+  for (const entry of flags['cluster-retention'] ?? []) {
+    const m = /^([^=]+)=([^:]*)(?::(\d+))?$/.exec(entry);
+    const age = m?.[2] ? parseDuration(m[2]) : 0;
+    if (!m || age === undefined || age < 0) {
+      issues.push({
+        path: '--cluster-retention',
+        message: `"${entry}" is not CLUSTER_ID=AGE[:MAX_EVENTS], e.g. c-hz=72h:1000000 or c-hz=:500000`,
+      });
+      continue;
+    }
+    perCluster.push({ cluster: m[1] as string, maxAgeMs: age, maxEvents: Number(m[3] ?? 0) });
+  }
   const tokens = {
     viewer: list(env.EVENTCENTER_VIEWER_TOKENS),
     editor: list(env.EVENTCENTER_EDITOR_TOKENS),
@@ -140,7 +155,7 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
     address,
     port,
     store,
-    retention: { maxAgeMs: maxAgeMs ?? 0, maxBytes: maxBytes ?? 0 },
+    retention: { maxAgeMs: maxAgeMs ?? 0, maxBytes: maxBytes ?? 0, perCluster },
     auth,
     tokens,
     editors: list(flags.editors),

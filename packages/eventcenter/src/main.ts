@@ -21,6 +21,8 @@ Usage: eventcenter [serve] [flags]
   --data-dir=DIR                   SQLite file and state (default ./eventcenter-data)
   --retention=168h                 delete events older than this (0 = keep)
   --retention-max-bytes=2Gi        delete the oldest events beyond this size (0 = no limit)
+  --cluster-retention=ID=AGE[:N]   repeatable; one cluster's own limits on top: events older than AGE,
+                                   beyond its newest N (e.g. c-hz=72h:1000000, c-bj=:500000)
   --auth=none|token|tokenreview    token: $EVENTCENTER_{EDITOR,VIEWER,INGEST}_TOKENS (comma-separated);
                                    tokenreview: the apiserver authenticates bearer tokens
   --editors=GROUP,USER             tokenreview: who may change rules and silences (others read)
@@ -53,6 +55,7 @@ const OPTIONS = {
   'ui-dir': { type: 'string' },
   cluster: { type: 'string' },
   'member-cluster': { type: 'string', multiple: true },
+  'cluster-retention': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   'alert-interval': { type: 'string' },
   'log-level': { type: 'string' },

@@ -465,6 +465,34 @@ export function storeSuite(name: string, open: () => Promise<EventStore>, teardo
       assert.equal((await store.history({ limit: 2 })).length, 2);
     });
 
+    it('retention per cluster: one cluster’s age and event limits leave the other clusters alone; counts stay right', async () => {
+      const now = T0 + 10 * DAY;
+      const at = (daysAgo: number, i: number) => now - daysAgo * DAY + i;
+      await store.ingest([
+        ...[0, 1, 2, 3, 4].map((i) => newEvent({ cluster: 'noisy', namespace: 'perc', timestamp: at(0, i) })),
+        newEvent({ cluster: 'noisy', namespace: 'perc', timestamp: at(3, 0) }),
+        newEvent({ cluster: 'quiet', namespace: 'perc', timestamp: at(3, 0) }),
+        newEvent({ cluster: 'quiet', namespace: 'perc', timestamp: at(0, 0) }),
+      ]);
+      const count = (cluster: string) => store.count({ include: { namespace: ['perc'], cluster: [cluster] } });
+      const result = await store.applyRetention(
+        { maxAgeMs: 0, maxBytes: 0, perCluster: [{ cluster: 'noisy', maxAgeMs: 2 * DAY, maxEvents: 3 }] },
+        now,
+      );
+      assert.equal(result.deleted, 3, 'one too old, then two beyond the newest three');
+      assert.equal(await count('noisy'), 3);
+      assert.equal(await count('quiet'), 2, 'other clusters untouched');
+      const kept = await store.search({ filter: { include: { namespace: ['perc'], cluster: ['noisy'] } }, limit: 10 });
+      assert.deepEqual(
+        kept.map((e) => e.timestamp),
+        [at(0, 4), at(0, 3), at(0, 2)],
+        'the newest are kept',
+      );
+      // The overview's pre-aggregated counts follow the deletions.
+      const byNamespace = await store.countBy({ from: now - 5 * DAY, to: now + DAY, include: { namespace: ['perc'] } }, 'namespace', 5);
+      assert.deepEqual(byNamespace, [{ key: 'perc', count: 5 }]);
+    });
+
     it('retention: by age drops old days, by size drops the oldest first', async () => {
       const now = T0 + 20 * DAY;
       await store.ingest([
