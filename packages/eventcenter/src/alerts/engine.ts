@@ -19,6 +19,8 @@ export interface Notification {
   readonly rule: AlertRule;
   readonly alert: AlertState;
   readonly kind: 'firing' | 'resolved';
+  /** The display name of the alert's cluster (group.cluster), when known. */
+  readonly clusterName?: string;
 }
 
 const KEEP_RESOLVED_MS = 3600_000;
