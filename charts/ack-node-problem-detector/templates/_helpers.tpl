@@ -230,8 +230,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $sinks = append $sinks (printf "slack:$SLACK_WEBHOOK_URL?%s" (include "anpd.chatQuery" (dict "root" . "v" $s.slack))) -}}
 {{- end -}}
 {{- if $s.teams.enabled -}}
-{{- /* A workflow URL has its own query (api-version, sp, sv, sig): the options follow with "&". */ -}}
-{{- $sinks = append $sinks (printf "teams:$TEAMS_WEBHOOK_URL&%s" (include "anpd.chatQuery" (dict "root" . "v" $s.teams))) -}}
+{{- /* A whole-URL $VAR keeps its own query (api-version, sp, sv, sig); the options add to it. */ -}}
+{{- $sinks = append $sinks (printf "teams:$TEAMS_WEBHOOK_URL?%s" (include "anpd.chatQuery" (dict "root" . "v" $s.teams))) -}}
 {{- end -}}
 {{- if $s.honeycomb.enabled -}}
 {{- $q := list (printf "dataset=%s" $s.honeycomb.dataset) -}}

@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { type ClusterClient, sharedCluster } from '@ack-npd/testkit';
+import { parseSinkSpec } from '../../../packages/eventer/src/config/sink-uri.ts';
+import { parseLarkOptions } from '../../../packages/eventer/src/sinks/lark.ts';
+import { parseTeamsOptions } from '../../../packages/eventer/src/sinks/teams.ts';
 import { buildEverySink, template as render, renderSinks, setArgs } from './sink-values.ts';
 
 const SECRETS = {
@@ -47,7 +50,7 @@ describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', 
       '--sink=wecom:https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=$WECOM_KEY&msg_type=markdown&level=Normal&cluster_id=c1',
       '--sink=lark:$LARK_WEBHOOK_URL?msg_type=interactive&sign=$LARK_SECRET&level=Warning&label=prod&cluster_id=c1',
       '--sink=slack:$SLACK_WEBHOOK_URL?level=Warning&cluster_id=c1',
-      '--sink=teams:$TEAMS_WEBHOOK_URL&level=Warning&cluster_id=c1',
+      '--sink=teams:$TEAMS_WEBHOOK_URL?level=Warning&cluster_id=c1',
       '--sink=honeycomb:?dataset=k8s-events',
       '--sink=riemann:tcp://riemann.monitoring:5555?ttl=60&batchsize=1000&tags=k8s&tags=prod',
     ]);
@@ -62,6 +65,11 @@ describe('chart: WeCom, Lark, Slack, Teams, Honeycomb and Riemann sink values', 
       HONEYCOMB_WRITEKEY: 'HNY-KEY-6',
     };
     await buildEverySink(sinks, eventerEnv);
+    // The URLs from the Secrets arrive whole: the workflow's own query kept, the options apart.
+    const spec = (key: string) =>
+      parseSinkSpec((sinks.find((s) => s.startsWith(`--sink=${key}:`)) ?? '').slice('--sink='.length), { env: eventerEnv });
+    assert.equal(parseTeamsOptions(spec('teams')).url, SECRETS['eventer.sinks.teams.webhookUrl']);
+    assert.equal(parseLarkOptions(spec('lark')).url, SECRETS['eventer.sinks.lark.webhookUrl']);
     assert.deepEqual(env.get('WECHAT_CORP_SECRET'), { name: 'anpd-ack-node-problem-detector-eventer-wechat', key: 'corp-secret' });
     assert.deepEqual(env.get('SLACK_WEBHOOK_URL'), { name: 'my-slack', key: 'url' });
     assert.deepEqual(env.get('HONEYCOMB_WRITEKEY'), { name: 'anpd-ack-node-problem-detector-eventer-honeycomb', key: 'writekey' });

@@ -95,7 +95,7 @@ describe('honeycomb sink against the Honeycomb peer', () => {
   });
 });
 
-describe('honeycomb sink end to end', { timeout: 240_000 }, () => {
+describe('honeycomb sink end to end', { timeout: 420_000 }, () => {
   const e2e = new SinkE2E();
   let server: HoneycombServer;
   before(async () => {

@@ -108,7 +108,7 @@ describe('lark sink against the Lark peer', () => {
   });
 });
 
-describe('lark sink end to end', { timeout: 240_000 }, () => {
+describe('lark sink end to end', { timeout: 420_000 }, () => {
   const e2e = new SinkE2E();
   let server: LarkServer;
   before(async () => {

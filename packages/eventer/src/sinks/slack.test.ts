@@ -73,7 +73,7 @@ describe('slack sink against the Slack peer', () => {
   });
 });
 
-describe('slack sink end to end', { timeout: 240_000 }, () => {
+describe('slack sink end to end', { timeout: 420_000 }, () => {
   const e2e = new SinkE2E();
   let server: SlackServer;
   before(async () => {

@@ -63,7 +63,7 @@ describe('teams sink against the Teams workflow peer', () => {
   });
 });
 
-describe('teams sink end to end', { timeout: 240_000 }, () => {
+describe('teams sink end to end', { timeout: 420_000 }, () => {
   const e2e = new SinkE2E();
   let server: TeamsServer;
   before(async () => {
@@ -76,7 +76,7 @@ describe('teams sink end to end', { timeout: 240_000 }, () => {
   });
 
   test('events from the real control plane arrive as Adaptive Cards, across a Teams restart', async () => {
-    const { namespace, eventer } = await e2e.start('teams', ['teams:$TEAMS_URL&level=Normal'], { TEAMS_URL: server.urlFor('e2e') });
+    const { namespace, eventer } = await e2e.start('teams', ['teams:$TEAMS_URL?level=Normal'], { TEAMS_URL: server.urlFor('e2e') });
     const texts = () => server.messages.map((m) => String((m.card.body as Element[])[2]?.text));
     const all = eventMessages(0, 20);
     const accounted = (upTo: number) => tally(texts(), all.slice(0, upTo)).accounted >= upTo;

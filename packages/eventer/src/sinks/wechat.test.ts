@@ -131,7 +131,7 @@ describe('wechat sink against the WeCom peer', () => {
   });
 });
 
-describe('wechat sink end to end', { timeout: 240_000 }, () => {
+describe('wechat sink end to end', { timeout: 420_000 }, () => {
   const e2e = new SinkE2E();
   let server: WeComServer;
   before(async () => {

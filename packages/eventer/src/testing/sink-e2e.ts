@@ -49,19 +49,19 @@ export class SinkE2E {
     this.#processes.push(eventer);
     eventer.start();
     const started = async () => (await readFile(log, 'utf8').catch(() => '')).includes('eventer started');
-    await waitFor(`the eventer for ${name} started`, async () => !eventer.running || (await started()), { timeoutMs: 60_000 });
+    await waitFor(`the eventer for ${name} started`, async () => !eventer.running || (await started()), { timeoutMs: 150_000 });
     if (!eventer.running) throw new Error(`the eventer for ${name} exited: ${await readFile(log, 'utf8').catch(() => '')}`);
     return { namespace, eventer, log };
   }
 
   /** Creates events `from..to-1` (`message: "event i"`, every third a Warning) and returns their uids. */
-  createEvents(namespace: string, from: number, to: number): Promise<string[]> {
-    return createEvents(this.cluster, namespace, from, to, 4);
+  createEvents(namespace: string, from: number, to: number, concurrency = 4): Promise<string[]> {
+    return createEvents(this.cluster, namespace, from, to, concurrency);
   }
 
   async teardown(): Promise<void> {
     for (const p of this.#processes) await p.stop('SIGKILL');
-    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
+    if (this.#dir && !process.env.KEEP_E2E) await rm(this.#dir, { recursive: true, force: true });
   }
 }
 

@@ -50,12 +50,17 @@ export class RiemannConnection {
         this.#buffer = Buffer.alloc(0);
         resolve(socket);
       });
-      socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+      // Events of a socket already replaced (closed after a timeout, say) must not touch the current one.
+      socket.on('data', (chunk: Buffer) => {
+        if (socket === this.#socket) this.#onData(chunk);
+      });
       socket.on('error', (error) => {
         reject(error);
-        this.#fail(error);
+        if (socket === this.#socket) this.#fail(error);
       });
-      socket.on('close', () => this.#fail(new Error('connection closed by Riemann')));
+      socket.on('close', () => {
+        if (socket === this.#socket) this.#fail(new Error('connection closed by Riemann'));
+      });
     });
   }
 

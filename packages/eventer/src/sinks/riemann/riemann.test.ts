@@ -105,7 +105,7 @@ describe('riemann sink against the Riemann peer', () => {
   });
 });
 
-describe('riemann sink end to end', { timeout: 240_000 }, () => {
+describe('riemann sink end to end', { timeout: 420_000 }, () => {
   const e2e = new SinkE2E();
   let server: RiemannServer;
   before(async () => {
@@ -139,7 +139,11 @@ describe('riemann sink end to end', { timeout: 240_000 }, () => {
           .slice(0, 10)
           .join(', ')}`,
     });
-    assert.equal(descriptions().length, 100, 'nothing lost, nothing sent twice');
+    // Riemann cannot drop a duplicate: a batch whose reply the restart cut off is sent again
+    // (at least once). Anything beyond that one batch would be a bug.
+    const twice = descriptions().length - 100;
+    process.stdout.write(`# riemann e2e: ${server.messages.length} messages, ${twice} events sent again\n`);
+    assert.ok(twice <= 7, `at most the one batch (batchsize 7) in flight at the restart: ${twice}`);
     assert.ok(
       server.messages.every((m) => m.events <= 7),
       'batchsize bounds each Msg',
