@@ -135,10 +135,12 @@ exec:
 {{- if $s.webhook.customBodyConfigmap -}}{{- $q = append $q (printf "custom_body_configmap=%s&custom_body_configmap_namespace=%s" $s.webhook.customBodyConfigmap $.Release.Namespace) -}}{{- end -}}
 {{- $sinks = append $sinks (printf "webhook:$WEBHOOK_URL?%s" (join "&" $q)) -}}
 {{- end -}}
-{{- if .Values.eventcenter.enabled -}}
+{{- if or .Values.eventcenter.enabled $s.eventcenter.url -}}
 {{- $q := list "token=$EVENTCENTER_INGEST_TOKEN" -}}
 {{- if $.Values.clusterId -}}{{- $q = append $q (printf "cluster=%s" $.Values.clusterId) -}}{{- end -}}
-{{- $sinks = append $sinks (printf "eventcenter:%s?%s" (include "anpd.eventcenterUrl" $) (join "&" $q)) -}}
+{{- if $.Values.clusterName -}}{{- $q = append $q (printf "cluster_name=%s" $.Values.clusterName) -}}{{- end -}}
+{{- $url := ternary (include "anpd.eventcenterUrl" $) $s.eventcenter.url .Values.eventcenter.enabled -}}
+{{- $sinks = append $sinks (printf "eventcenter:%s?%s" $url (join "&" $q)) -}}
 {{- end -}}
 {{- $sinks = concat $sinks (include "anpd.moreSinks" . | fromJsonArray) -}}
 {{- range .Values.eventer.extraSinks -}}{{- $sinks = append $sinks . -}}{{- end -}}

@@ -92,6 +92,32 @@ const renderings: Record<string, string[]> = {
     '--set',
     'eventcenter.notify[0]=ops=webhook:https://hooks.example.com/alerts?method=POST',
   ],
+  'fleet center: ingest through an Ingress with TLS, a token per member cluster': [
+    '--set',
+    'eventcenter.enabled=true',
+    '--set',
+    'clusterName=hub',
+    '--set',
+    'eventcenter.ingress.enabled=true',
+    '--set',
+    'eventcenter.ingress.className=nginx',
+    '--set',
+    'eventcenter.ingress.host=events.example.com',
+    '--set',
+    'eventcenter.ingress.tls.secretName=events-tls',
+    '--set',
+    'eventcenter.auth.clusterTokens=c-hz=T0K1\\,c-bj=T0K2',
+  ],
+  'fleet member: npd + eventer shipping to a remote center': [
+    '--set',
+    'clusterId=c-hz',
+    '--set',
+    'clusterName=prod-hangzhou',
+    '--set',
+    'eventer.sinks.eventcenter.url=https://events.example.com',
+    '--set',
+    'eventer.sinks.eventcenter.existingSecret=eventcenter-ingest',
+  ],
 };
 
 describe('chart ack-node-problem-detector', () => {
@@ -273,6 +299,87 @@ describe('chart ack-node-problem-detector', () => {
       /eventcenter\.postgres\.existingSecret/,
     );
     await assert.rejects(template(['--set', 'eventcenter.enabled=true', '--set', 'eventcenter.backend=mysql']), /eventcenter\/backend/);
+  });
+
+  it('fleet: the center exposes ingest through an Ingress with TLS and takes per-cluster tokens; a member ships to it by URL with its token from a Secret', async () => {
+    type Container = {
+      args: string[];
+      env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[];
+    };
+    const containerOf = (docs: Manifest[], suffix: string) =>
+      (
+        docs.find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith(suffix))?.spec as {
+          template: { spec: { containers: Container[] } };
+        }
+      )?.template.spec.containers[0];
+    const hub = await manifests(renderings['fleet center: ingest through an Ingress with TLS, a token per member cluster'] ?? []);
+    const ingress = hub.find((d) => d.kind === 'Ingress');
+    assert.deepEqual(ingress?.spec, {
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['events.example.com'], secretName: 'events-tls' }],
+      rules: [
+        {
+          host: 'events.example.com',
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'ack-node-problem-detector-eventcenter', port: { number: 8080 } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const secret = hub.find((d) => d.kind === 'Secret' && d.metadata.name.endsWith('-eventcenter-auth')) as unknown as {
+      stringData: Record<string, string>;
+    };
+    assert.equal(secret.stringData['cluster-tokens'], 'c-hz=T0K1,c-bj=T0K2');
+    const center = containerOf(hub, '-eventcenter');
+    assert.deepEqual(center?.env.find((e) => e.name === 'EVENTCENTER_CLUSTER_TOKENS')?.valueFrom?.secretKeyRef, {
+      name: 'ack-node-problem-detector-eventcenter-auth',
+      key: 'cluster-tokens',
+      optional: true,
+    });
+    assert.ok(!JSON.stringify(center).includes('T0K1'), 'no cluster token literal in the Deployment');
+    const hubEventer = containerOf(hub, '-eventer');
+    assert.ok(
+      hubEventer?.args.some((a) => a.includes('.svc:8080?token=$EVENTCENTER_INGEST_TOKEN&cluster_name=hub')),
+      JSON.stringify(hubEventer?.args),
+    );
+
+    const member = await manifests(renderings['fleet member: npd + eventer shipping to a remote center'] ?? []);
+    assert.ok(!member.some((d) => d.metadata.name.endsWith('-eventcenter')), 'no center in a member cluster');
+    assert.ok(
+      member.some((d) => d.kind === 'DaemonSet'),
+      'npd runs',
+    );
+    const eventer = containerOf(member, '-eventer');
+    assert.ok(
+      eventer?.args.includes(
+        '--sink=eventcenter:https://events.example.com?token=$EVENTCENTER_INGEST_TOKEN&cluster=c-hz&cluster_name=prod-hangzhou',
+      ),
+      JSON.stringify(eventer?.args),
+    );
+    assert.deepEqual(eventer?.env.find((e) => e.name === 'EVENTCENTER_INGEST_TOKEN')?.valueFrom?.secretKeyRef, {
+      name: 'eventcenter-ingest',
+      key: 'token',
+    });
+    const role = member.find((d) => d.kind === 'ClusterRole' && d.metadata.name.endsWith('-eventer')) as unknown as {
+      rules: { resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+    };
+    assert.ok(
+      role.rules.some((r) => r.resources.includes('namespaces') && r.resourceNames?.join() === 'kube-system' && r.verbs.join() === 'get'),
+    );
+    await assert.rejects(
+      template(['--set', 'eventer.sinks.eventcenter.url=https://events.example.com']),
+      /eventer\.sinks\.eventcenter\.existingSecret/,
+    );
+    await assert.rejects(
+      template(['--set', 'eventcenter.enabled=true', '--set', 'eventcenter.ingress.enabled=true']),
+      /eventcenter\.ingress\.host/,
+    );
   });
 
   it('turns the agent off with npd.enabled=false', async () => {

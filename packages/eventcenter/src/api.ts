@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Role } from './auth.ts';
+import { ingestClusterOf, type Role } from './auth.ts';
+import type { ClusterRegistry } from './clusters.ts';
 import { HttpError, type Route, readJson, route, sendJson } from './http.ts';
 import { type OwnerLookup, podLifecycle } from './lifecycle.ts';
 import { IngestError, type IngestEvent, parseIngestBatch, type StoredEvent, toNewEvent } from './model.ts';
@@ -23,6 +24,10 @@ export interface ApiDeps {
   readonly maxIngestBytes?: number;
   /** Called after rows were written (alert evaluation, metrics). */
   readonly onIngest?: (inserted: number) => void;
+  /** Cluster id → name, recorded on ingest (GET /api/v1/clusters). */
+  readonly clusters?: ClusterRegistry;
+  /** A cluster-bound credential sent another cluster's events. */
+  readonly onRefused?: (cluster: string, reason: 'foreign-cluster') => void;
 }
 
 const DAY = 24 * 3600_000;
@@ -70,7 +75,21 @@ export function apiRoutes(deps: ApiDeps): Route<ApiContext>[] {
         if (error instanceof IngestError) throw new HttpError(400, error.message);
         throw error;
       }
-      const result = await store.ingest(events.map((e) => toNewEvent(e, deps.defaultCluster)));
+      // A cluster's credential writes only that cluster's events; unlabelled events are its own.
+      const bound = ingestClusterOf(ctx.request);
+      const defaultCluster = bound ?? deps.defaultCluster;
+      if (bound !== undefined) {
+        const foreign = events.findIndex((e) => e.cluster !== undefined && e.cluster !== bound);
+        if (foreign >= 0) {
+          deps.onRefused?.(bound, 'foreign-cluster');
+          throw new HttpError(
+            403,
+            `body.events.${foreign}.cluster: this credential writes only cluster "${bound}", not "${events[foreign]?.cluster}"`,
+          );
+        }
+      }
+      await deps.clusters?.seen(events, defaultCluster, ctx.now);
+      const result = await store.ingest(events.map((e) => toNewEvent(e, defaultCluster)));
       if (result.inserted > 0) deps.onIngest?.(result.inserted);
       sendJson(ctx.response, 200, { accepted: events.length, ...result });
     }),

@@ -1,6 +1,8 @@
 import type { Logger } from '@ack-npd/core';
-import { type ApiContext, apiRoutes } from './api.ts';
+import { createRegistry } from '@ack-npd/core/metrics';
+import { type ApiContext, apiRoutes, requireRole } from './api.ts';
 import type { Authenticator } from './auth.ts';
+import { clusterRegistry, ingestRefusedCounter } from './clusters.ts';
 import { type Route, route, sendJson } from './http.ts';
 import type { OwnerLookup } from './lifecycle.ts';
 import { openapi } from './openapi.ts';
@@ -31,16 +33,28 @@ export interface EventCenter {
 /** Wires store, API, UI and retention into one running server. */
 export async function startEventCenter(options: EventCenterOptions): Promise<EventCenter> {
   const { store, logger } = options;
+  const metrics = createRegistry({ prefix: 'eventcenter_' });
+  const refused = ingestRefusedCounter(metrics);
+  const clusters = clusterRegistry(store);
   const routes = [
     ...apiRoutes({
       store,
       defaultCluster: options.defaultCluster ?? '',
+      clusters,
+      onRefused: (cluster, reason) => {
+        refused.inc({ cluster, reason });
+        logger.warn({ cluster, reason }, 'ingest refused');
+      },
       ...(options.lookupOwners ? { lookupOwners: options.lookupOwners } : {}),
       ...(options.onIngest ? { onIngest: options.onIngest } : {}),
     }),
     route<ApiContext>('GET', '/api/v1/whoami', (ctx) =>
       sendJson(ctx.response, 200, { roles: [...ctx.roles].sort(), auth: options.auth.mode }),
     ),
+    route<ApiContext>('GET', '/api/v1/clusters', async (ctx) => {
+      requireRole(ctx, 'viewer');
+      sendJson(ctx.response, 200, { clusters: await clusters.list() });
+    }),
     ...(options.extraRoutes ?? []),
   ];
   const server = await startServer({
@@ -50,11 +64,12 @@ export async function startEventCenter(options: EventCenterOptions): Promise<Eve
     auth: options.auth,
     logger,
     openapi,
+    metrics,
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
   const retention = options.retention;
-  if (retention && (retention.maxAgeMs > 0 || retention.maxBytes > 0)) {
+  if (retention && (retention.maxAgeMs > 0 || retention.maxBytes > 0 || (retention.perCluster?.length ?? 0) > 0)) {
     const run = () => {
       store
         .applyRetention(retention, Date.now())

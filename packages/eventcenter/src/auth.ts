@@ -96,3 +96,78 @@ export function tokenReviewAuth(options: TokenReviewOptions): Authenticator {
     },
   };
 }
+
+/** The cluster an ingest credential is bound to, per request (set by clusterIngestAuth). */
+const boundClusters = new WeakMap<IncomingMessage, string>();
+
+/** The only cluster this request's credential may write events of; undefined = any (a fleet-wide ingest token). */
+export function ingestClusterOf(request: IncomingMessage): string | undefined {
+  return boundClusters.get(request);
+}
+
+export interface ClusterReviewer {
+  readonly cluster: string;
+  /** That cluster's apiserver, which authenticates its own ServiceAccount tokens. */
+  readonly kube: KubeClient;
+  /** Users/groups of that cluster allowed to ingest (its eventer's ServiceAccount). */
+  readonly ingesters: readonly string[];
+}
+
+export interface ClusterIngestOptions {
+  /** Token → the cluster it writes for (from a Secret). */
+  readonly tokens: ReadonlyMap<string, string>;
+  /** Member clusters whose ServiceAccount tokens are verified by TokenReview against their own apiserver. */
+  readonly reviewers?: readonly ClusterReviewer[];
+  readonly cacheMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Per-cluster ingest credentials in front of another authenticator: a cluster token (or a
+ * member cluster's ServiceAccount token its apiserver vouches for) gets the ingest role bound
+ * to that one cluster; every other bearer goes to `base`.
+ */
+export function clusterIngestAuth(base: Authenticator, options: ClusterIngestOptions): Authenticator {
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { cluster: string | undefined; until: number }>();
+  const INGEST: ReadonlySet<Role> = new Set<Role>(['ingest']);
+  const reviewed = async (token: string): Promise<string | undefined> => {
+    const hit = cache.get(token);
+    if (hit && hit.until > now()) return hit.cluster;
+    const { reviewToken } = await import('./tokenreview.ts');
+    let cluster: string | undefined;
+    for (const reviewer of options.reviewers ?? []) {
+      const user = await reviewToken(reviewer.kube, token).catch(() => undefined);
+      if (user && [user.username, ...user.groups].some((n) => reviewer.ingesters.includes(n))) {
+        cluster = reviewer.cluster;
+        break;
+      }
+    }
+    if (cache.size > 1000) cache.clear();
+    cache.set(token, { cluster, until: now() + (options.cacheMs ?? 60_000) });
+    return cluster;
+  };
+  return {
+    mode: base.mode,
+    async authenticate(request) {
+      const token = bearer(request);
+      if (token) {
+        for (const [known, cluster] of options.tokens) {
+          if (same(known, token)) {
+            boundClusters.set(request, cluster);
+            return INGEST;
+          }
+        }
+        // Only ingest posts are tried against the member clusters' apiservers.
+        if (options.reviewers?.length && request.method === 'POST' && request.url?.startsWith('/api/v1/ingest')) {
+          const cluster = await reviewed(token);
+          if (cluster !== undefined) {
+            boundClusters.set(request, cluster);
+            return INGEST;
+          }
+        }
+      }
+      return base.authenticate(request);
+    },
+  };
+}

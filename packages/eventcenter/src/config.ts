@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ConfigError, type ConfigIssue, parseDuration } from '@ack-npd/core';
 import { parseBytes } from '@ack-npd/eventer/config';
 import type { StoreSpec } from './store/open.ts';
+import type { ClusterRetention, RetentionPolicy } from './store/types.ts';
 
 export interface ServeFlags {
   listen?: string;
@@ -16,6 +17,8 @@ export interface ServeFlags {
   'in-cluster'?: boolean;
   'ui-dir'?: string;
   cluster?: string;
+  'member-cluster'?: string[];
+  'cluster-retention'?: string[];
   notify?: string[];
   'alert-interval'?: string;
   'log-level'?: string;
@@ -25,7 +28,7 @@ export interface ServeConfig {
   readonly address: string;
   readonly port: number;
   readonly store: StoreSpec;
-  readonly retention: { readonly maxAgeMs: number; readonly maxBytes: number };
+  readonly retention: RetentionPolicy;
   readonly auth: 'none' | 'token' | 'tokenreview';
   readonly tokens: { readonly viewer: string[]; readonly editor: string[]; readonly ingest: string[] };
   readonly editors: string[];
@@ -34,6 +37,10 @@ export interface ServeConfig {
   readonly inCluster: boolean;
   readonly uiDir: string | undefined;
   readonly cluster: string;
+  /** Token → the one cluster it may write events of ($EVENTCENTER_CLUSTER_TOKENS). */
+  readonly clusterTokens: Map<string, string>;
+  /** Member clusters whose eventer ServiceAccount tokens are checked by TokenReview against their own apiserver. */
+  readonly memberClusters: { cluster: string; kubeconfig: string; ingesters: string[] }[];
   readonly notify: string[];
   readonly alertIntervalMs: number;
 }
@@ -81,12 +88,49 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
   const maxBytes = bytesText === '0' ? 0 : parseBytes(bytesText);
   if (maxBytes === undefined)
     issues.push({ path: '--retention-max-bytes', message: `"${bytesText}" is not a size like 2Gi (0 = no limit)` });
+  const perCluster: ClusterRetention[] = [];
+  for (const entry of flags['cluster-retention'] ?? []) {
+    const m = /^([^=]+)=([^:]*)(?::(\d+))?$/.exec(entry);
+    const age = m?.[2] ? parseDuration(m[2]) : 0;
+    if (!m || age === undefined || age < 0) {
+      issues.push({
+        path: '--cluster-retention',
+        message: `"${entry}" is not CLUSTER_ID=AGE[:MAX_EVENTS], e.g. c-hz=72h:1000000 or c-hz=:500000`,
+      });
+      continue;
+    }
+    perCluster.push({ cluster: m[1] as string, maxAgeMs: age, maxEvents: Number(m[3] ?? 0) });
+  }
   const tokens = {
     viewer: list(env.EVENTCENTER_VIEWER_TOKENS),
     editor: list(env.EVENTCENTER_EDITOR_TOKENS),
     ingest: list(env.EVENTCENTER_INGEST_TOKENS),
   };
-  const anyToken = tokens.viewer.length + tokens.editor.length + tokens.ingest.length > 0;
+  const clusterTokens = new Map<string, string>();
+  for (const entry of list(env.EVENTCENTER_CLUSTER_TOKENS)) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0 || eq === entry.length - 1) {
+      issues.push({
+        path: '$EVENTCENTER_CLUSTER_TOKENS',
+        message: 'expected CLUSTER_ID=TOKEN,CLUSTER_ID=TOKEN (one ingest token per cluster)',
+      });
+      continue;
+    }
+    clusterTokens.set(entry.slice(eq + 1), entry.slice(0, eq));
+  }
+  const memberClusters: ServeConfig['memberClusters'] = [];
+  for (const entry of flags['member-cluster'] ?? []) {
+    const m = /^([^=]+)=([^:]+):(.+)$/.exec(entry);
+    if (!m) {
+      issues.push({
+        path: '--member-cluster',
+        message: `"${entry}" is not CLUSTER_ID=KUBECONFIG:USER[,USER] (e.g. prod=/etc/members/prod:system:serviceaccount:kube-system:ack-npd-eventer)`,
+      });
+      continue;
+    }
+    memberClusters.push({ cluster: m[1] as string, kubeconfig: m[2] as string, ingesters: list(m[3]) });
+  }
+  const anyToken = tokens.viewer.length + tokens.editor.length + tokens.ingest.length + clusterTokens.size > 0;
   const auth = (flags.auth ?? env.EVENTCENTER_AUTH ?? (anyToken ? 'token' : 'none')) as ServeConfig['auth'];
   if (!['none', 'token', 'tokenreview'].includes(auth))
     issues.push({ path: '--auth', message: `"${auth}" is not none, token or tokenreview` });
@@ -111,7 +155,7 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
     address,
     port,
     store,
-    retention: { maxAgeMs: maxAgeMs ?? 0, maxBytes: maxBytes ?? 0 },
+    retention: { maxAgeMs: maxAgeMs ?? 0, maxBytes: maxBytes ?? 0, perCluster },
     auth,
     tokens,
     editors: list(flags.editors),
@@ -120,6 +164,8 @@ export function buildServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, defa
     inCluster: flags['in-cluster'] === true,
     uiDir: flags['ui-dir'] ?? env.EVENTCENTER_UI_DIR,
     cluster: flags.cluster ?? env.EVENTCENTER_CLUSTER ?? '',
+    clusterTokens,
+    memberClusters,
     notify: flags.notify ?? [],
     alertIntervalMs: alertIntervalMs ?? 30_000,
   };

@@ -14,6 +14,8 @@ test('bad flags exit 2 naming the flag, never a stack trace', () => {
     [['--in-cluster=maybe'], /--in-cluster: "maybe" is not a boolean \(true or false\)/],
     [['serve', '--retention=-1h'], /--retention: "-1h" is not a duration/],
     [['--bogus'], /--bogus: unknown flag/],
+    [['--cluster-retention=c-hz=forever'], /--cluster-retention: "c-hz=forever" is not CLUSTER_ID=AGE\[:MAX_EVENTS\]/],
+    [['--member-cluster=c-hz'], /--member-cluster: "c-hz" is not CLUSTER_ID=KUBECONFIG:USER/],
   ] as const) {
     const result = run(...args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);

@@ -6,7 +6,7 @@ import { ConfigError, type FlagSpecs, type LogLevel, parseFlags } from '@ack-npd
 import { KubeClient, loadKubeTarget } from '@ack-npd/core/kube-lite';
 import { createLogger } from '@ack-npd/core/logger';
 import { startEventCenter } from './app.ts';
-import { type Authenticator, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
+import { type Authenticator, clusterIngestAuth, noAuth, tokenAuth, tokenReviewAuth } from './auth.ts';
 import { buildServeConfig, type ServeConfig, type ServeFlags } from './config.ts';
 import { clusterOwnerLookup } from './owners.ts';
 import { openStore } from './store/open.ts';
@@ -21,6 +21,8 @@ Usage: eventcenter [serve] [flags]
   --data-dir=DIR                   SQLite file and state (default ./eventcenter-data)
   --retention=168h                 delete events older than this (0 = keep)
   --retention-max-bytes=2Gi        delete the oldest events beyond this size (0 = no limit)
+  --cluster-retention=ID=AGE[:N]   repeatable; one cluster's own limits on top: events older than AGE,
+                                   beyond its newest N (e.g. c-hz=72h:1000000, c-bj=:500000)
   --auth=none|token|tokenreview    token: $EVENTCENTER_{EDITOR,VIEWER,INGEST}_TOKENS (comma-separated);
                                    tokenreview: the apiserver authenticates bearer tokens
   --editors=GROUP,USER             tokenreview: who may change rules and silences (others read)
@@ -28,6 +30,10 @@ Usage: eventcenter [serve] [flags]
   --kubeconfig=FILE | --in-cluster read owner references for the pod lifecycle, TokenReview
   --ui-dir=DIR                     built web UI (default: the package's ui/dist, or ui/ beside the bundle)
   --cluster=ID                     cluster id stored with events that carry none
+  --member-cluster=ID=KUBECONFIG:USER  repeatable; ingest by that cluster's ServiceAccount token (USER, e.g.
+                                   system:serviceaccount:kube-system:ack-npd-eventer), verified by TokenReview
+                                   against that cluster's apiserver; it writes only cluster ID's events.
+                                   Static per-cluster tokens: $EVENTCENTER_CLUSTER_TOKENS=ID=TOKEN,ID=TOKEN
   --notify=NAME=KEY:URI            repeatable; a notification sink for alert rules, eventer sink syntax
                                    (e.g. ops=dingtalk:https://oapi.dingtalk.com/robot/send?access_token=$TOKEN)
   --alert-interval=30s             how often rules are evaluated
@@ -48,6 +54,8 @@ const OPTIONS = {
   'in-cluster': { type: 'bool' },
   'ui-dir': { type: 'string' },
   cluster: { type: 'string' },
+  'member-cluster': { type: 'string', multiple: true },
+  'cluster-retention': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   'alert-interval': { type: 'string' },
   'log-level': { type: 'string' },
@@ -60,12 +68,27 @@ function defaultUiDir(): string | undefined {
   return [join(here, '..', 'ui', 'dist'), join(here, 'ui')].find((dir) => existsSync(join(dir, 'index.html')));
 }
 
-function authenticator(config: ServeConfig, kube: KubeClient | undefined): Authenticator {
+function baseAuthenticator(config: ServeConfig, kube: KubeClient | undefined): Authenticator {
   if (config.auth === 'token') return tokenAuth(config.tokens);
   if (config.auth === 'tokenreview' && kube) {
     return tokenReviewAuth({ kube, editors: config.editors, ingesters: config.ingesters, tokens: config.tokens });
   }
   return noAuth();
+}
+
+/** The base authenticator, with per-cluster ingest credentials in front when any are configured. */
+async function authenticator(config: ServeConfig, kube: KubeClient | undefined): Promise<Authenticator> {
+  const base = baseAuthenticator(config, kube);
+  if (config.clusterTokens.size === 0 && config.memberClusters.length === 0) return base;
+  const reviewers = [];
+  for (const m of config.memberClusters) {
+    reviewers.push({
+      cluster: m.cluster,
+      ingesters: m.ingesters,
+      kube: new KubeClient(await loadKubeTarget({ kubeconfig: m.kubeconfig, env: {} })),
+    });
+  }
+  return clusterIngestAuth(base, { tokens: config.clusterTokens, reviewers });
 }
 
 async function serve(argv: readonly string[]): Promise<number> {
@@ -84,11 +107,13 @@ async function serve(argv: readonly string[]): Promise<number> {
   const logger = createLogger({ name: 'eventcenter', level: (values['log-level'] ?? 'info') as LogLevel });
   let config: ServeConfig;
   let kube: KubeClient | undefined;
+  let auth: Authenticator;
   try {
     config = buildServeConfig(values, process.env, join(process.cwd(), 'eventcenter-data'));
     if (config.kubeconfig || config.inCluster) {
       kube = new KubeClient(await loadKubeTarget({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), env: process.env }));
     }
+    auth = await authenticator(config, kube);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`eventcenter: ${error.message}\n`);
@@ -109,7 +134,7 @@ async function serve(argv: readonly string[]): Promise<number> {
   );
   const center = await startEventCenter({
     store,
-    auth: authenticator(config, kube),
+    auth,
     logger,
     address: config.address,
     port: config.port,

@@ -47,6 +47,8 @@ export interface IngestEvent {
   readonly count: number;
   readonly timestamp: number;
   readonly cluster: string | undefined;
+  /** The cluster's display name as its eventer knows it (`clusterName`). */
+  readonly clusterName: string | undefined;
   readonly namespace: string;
   readonly name: string;
   readonly type: string;
@@ -111,6 +113,7 @@ export function parseIngestBatch(body: unknown): IngestEvent[] {
       count: integer(item, 'count', path, 1, 2 ** 31 - 1),
       timestamp: integer(item, 'timestamp', path, 0, 8.64e15),
       cluster: item.cluster === undefined ? undefined : text(item, 'cluster', path, 256, ''),
+      clusterName: item.clusterName === undefined ? undefined : text(item, 'clusterName', path, 256, ''),
       namespace: text(item, 'namespace', path, 256, ''),
       name: text(item, 'name', path, 512, ''),
       type: text(item, 'type', path, 64, 'Normal'),

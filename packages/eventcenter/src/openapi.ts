@@ -74,7 +74,8 @@ export const openapi = {
           uid: str,
           count: int,
           timestamp: int,
-          cluster: str,
+          cluster: { type: 'string', description: 'cluster id (the eventer sends its clusterId or kube-system namespace UID)' },
+          clusterName: { type: 'string', description: "the cluster's display name" },
           namespace: str,
           name: str,
           type: str,
@@ -98,6 +99,7 @@ export const openapi = {
           threshold: { type: 'integer', minimum: 1 },
           windowMs: { type: 'integer', minimum: 1000 },
           groupBy: { type: 'array', items: { type: 'string', enum: [...GROUP_FIELDS] } },
+          clusters: { type: 'array', items: str, description: 'cluster ids the rule watches; empty = all' },
           severity: { type: 'string', enum: ['info', 'warning', 'critical'] },
           notify: { type: 'array', items: str, description: 'notification sink names (the center’s --notify)' },
           repeatMs: { type: 'integer', description: 'renotify a still-firing alert after this long; 0 = never' },
@@ -353,6 +355,22 @@ export const openapi = {
             },
           }),
           ...errors,
+        },
+      },
+    },
+    '/api/v1/clusters': {
+      get: {
+        summary: 'Clusters that shipped events, with their names',
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              clusters: {
+                type: 'array',
+                items: { type: 'object', properties: { id: str, name: str, firstSeen: int, lastSeen: int } },
+              },
+            },
+          }),
         },
       },
     },

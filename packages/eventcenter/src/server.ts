@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Logger } from '@ack-npd/core';
+import type { Registry } from '@ack-npd/core/metrics';
 import type { ApiContext } from './api.ts';
 import type { Authenticator } from './auth.ts';
 import { HttpError, matchRoute, type Route, sendJson } from './http.ts';
@@ -18,6 +19,8 @@ export interface ServerOptions {
   /** Built web UI (index.html + assets); absent = API only. */
   readonly uiDir?: string;
   readonly ready?: () => string | undefined;
+  /** Prometheus metrics at /metrics (no auth, like /healthz: counts only, no event data). */
+  readonly metrics?: Registry;
   readonly now?: () => number;
 }
 
@@ -89,6 +92,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (url.pathname === '/readyz') {
       const problem = options.ready?.();
       return sendJson(response, problem ? 503 : 200, { status: problem ?? 'ok' });
+    }
+    if (url.pathname === '/metrics' && options.metrics) {
+      const text = await options.metrics.metrics();
+      response.writeHead(200, { 'content-type': options.metrics.contentType });
+      response.end(text);
+      return;
     }
     if (url.pathname === '/openapi.json') return sendJson(response, 200, options.openapi);
     if (url.pathname.startsWith('/api/')) {

@@ -1,4 +1,4 @@
-import { parseSearch } from '../query.ts';
+import { type EventFilter, type GroupField, parseSearch } from '../query.ts';
 import type { EventStore } from '../store/types.ts';
 import { type AlertRule, groupKey, type Silence, silenceMatches } from './rules.ts';
 
@@ -19,9 +19,26 @@ export interface Notification {
   readonly rule: AlertRule;
   readonly alert: AlertState;
   readonly kind: 'firing' | 'resolved';
+  /** The display name of the alert's cluster (group.cluster), when known. */
+  readonly clusterName?: string;
 }
 
 const KEEP_RESOLVED_MS = 3600_000;
+
+/** The rule's search, narrowed to its clusters (a `cluster:` term in the query narrows further). */
+function scopeToClusters(filter: EventFilter, clusters: readonly string[]): EventFilter {
+  if (clusters.length === 0) return filter;
+  const own = filter.include?.cluster;
+  const allowed = own ? own.filter((c) => clusters.includes(c)) : clusters;
+  // An empty intersection must match nothing, not everything.
+  return { ...filter, include: { ...filter.include, cluster: allowed.length > 0 ? allowed : ['\u0000none'] } };
+}
+
+function withoutEmptyCluster(group: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  if (group.cluster !== '') return group;
+  const { cluster: _omit, ...rest } = group;
+  return rest;
+}
 
 /**
  * One evaluation of every rule: counts per group over the rule's window, transitions
@@ -38,8 +55,12 @@ export async function evaluateRules(store: EventStore, now: number): Promise<{ a
   const ruleIds = new Set(rules.map((r) => r.id));
   for (const rule of rules) {
     if (!rule.enabled) continue;
-    const filter = { ...parseSearch(rule.query), from: now - rule.windowMs, to: now + 1 };
-    const groups = (await store.groupCounts(filter, rule.groupBy, 1000)).filter((g) => g.count >= rule.threshold);
+    const filter = scopeToClusters({ ...parseSearch(rule.query), from: now - rule.windowMs, to: now + 1 }, rule.clusters ?? []);
+    // Counted per cluster too: one cluster's events never fire another's alert, and every
+    // notification names its cluster (the unnamed single-cluster '' stays out of the key).
+    const fields: GroupField[] = rule.groupBy.includes('cluster') ? rule.groupBy : [...rule.groupBy, 'cluster'];
+    const counted = await store.groupCounts(filter, fields, 1000);
+    const groups = counted.filter((g) => g.count >= rule.threshold).map((g) => ({ ...g, group: withoutEmptyCluster(g.group) }));
     for (const g of groups) {
       const key = groupKey(g.group);
       const id = `${rule.id}|${key}`;

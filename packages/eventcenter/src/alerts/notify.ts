@@ -12,7 +12,8 @@ import type { AlertState, Notification } from './engine.ts';
 export function alertEvent(n: Notification, now: number): KubeEvent {
   const firing = n.kind === 'firing';
   const reason = firing ? 'AlertFiring' : 'AlertResolved';
-  const labels = n.alert.key ? ` [${n.alert.key}]` : '';
+  const cluster = n.alert.group.cluster ? ` in cluster ${n.clusterName || n.alert.group.cluster}` : '';
+  const labels = `${n.alert.key ? ` [${n.alert.key}]` : ''}${cluster}`;
   const message = firing
     ? `[${n.rule.severity}] ${n.rule.name}${labels}: ${n.alert.count} matching events in ${Math.round(n.rule.windowMs / 1000)}s (threshold ${n.rule.threshold})`
     : `${n.rule.name}${labels}: resolved`;

@@ -22,6 +22,8 @@ export const ruleSchema = z.object({
     .min(1000)
     .max(31 * 86_400_000),
   groupBy: z.array(z.enum(GROUP_FIELDS)).max(5).default([]),
+  /** Cluster ids the rule watches; empty = every cluster. Each cluster alerts on its own. */
+  clusters: z.array(z.string().min(1).max(256)).max(100).default([]),
   severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   notify: z.array(z.string().max(100)).max(20).default([]),
   repeatMs: z.number().int().min(0).default(0),

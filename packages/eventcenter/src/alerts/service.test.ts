@@ -120,3 +120,30 @@ it('a rule fires once into the sink, a silence suppresses a group, both resolve'
   const del = await fetch(`${center.url}/api/v1/silences/${silence.body.id}`, { method: 'DELETE' });
   assert.equal(del.status, 204);
 });
+
+it('a notification names the cluster (by the name its eventer sent) of a rule scoped to clusters', async () => {
+  const before = received.length;
+  const rule = await post('/api/v1/alert-rules', {
+    name: 'Fleet OOM',
+    query: 'reason:PodOOMKilling',
+    threshold: 1,
+    windowMs: 60_000,
+    groupBy: ['namespace', 'name'],
+    notify: ['test'],
+    clusters: ['c-hz'],
+  });
+  assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  assert.deepEqual(rule.body.clusters, ['c-hz']);
+  const ingest = await post('/api/v1/ingest', {
+    events: [
+      { ...oom('pod-z', 'z-in-bj'), cluster: 'c-bj', clusterName: 'prod-beijing' },
+      { ...oom('pod-z', 'z-in-hz'), cluster: 'c-hz', clusterName: 'prod-hangzhou' },
+    ],
+  });
+  assert.equal(ingest.status, 200);
+  await post('/api/v1/alerts/evaluate', {});
+  const mine = () => received.slice(before).filter((r) => r.EventMessage.includes('Fleet OOM'));
+  await waitFor('the cluster’s notification', () => mine().length > 0, { timeoutMs: 15_000 });
+  assert.equal(mine().length, 1, 'only c-hz fires the rule scoped to it');
+  assert.match(mine()[0]?.EventMessage ?? '', /\[cluster=c-hz,name=pod-z,namespace=shop\] in cluster prod-hangzhou: 1 matching events/);
+});

@@ -6,7 +6,7 @@ import { type ApiContext, requireRole } from '../api.ts';
 import { HttpError, type Route, readJson, route, sendJson } from '../http.ts';
 import { parseIntParam } from '../params.ts';
 import type { EventStore } from '../store/types.ts';
-import { type AlertState, evaluateRules } from './engine.ts';
+import { type AlertState, evaluateRules, type Notification } from './engine.ts';
 import { createNotifier, type Notifier } from './notify.ts';
 import { type AlertRule, ruleSchema, type Silence, silenceSchema, TEMPLATES } from './rules.ts';
 
@@ -55,7 +55,7 @@ export async function createAlertService(options: AlertServiceOptions): Promise<
     running = (async () => {
       const at = now();
       const { alerts, notifications } = await evaluateRules(store, at);
-      notifier.notify(notifications, at);
+      notifier.notify(await withClusterNames(store, notifications), at);
       return alerts;
     })();
     try {
@@ -191,4 +191,14 @@ export async function createAlertService(options: AlertServiceOptions): Promise<
       await notifier.close();
     },
   };
+}
+
+/** Every notification names its cluster by the name its eventer gave (GET /api/v1/clusters). */
+async function withClusterNames(store: EventStore, notifications: readonly Notification[]): Promise<readonly Notification[]> {
+  if (!notifications.some((n) => n.alert.group.cluster)) return notifications;
+  const names = new Map((await store.listDocs<{ name?: string }>('cluster')).map((d) => [d.id, d.body.name ?? '']));
+  return notifications.map((n) => {
+    const name = names.get(n.alert.group.cluster ?? '');
+    return name ? { ...n, clusterName: name } : n;
+  });
 }

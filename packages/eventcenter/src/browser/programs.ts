@@ -89,18 +89,28 @@ export async function startCenter(options: {
 }
 
 /** The eventer watching `namespaces` of the cluster into the center's ingest API. */
-export function startEventer(options: { dir: string; kubeconfig: string; namespaces: readonly string[]; center: string }): NodeProgram {
+export function startEventer(options: {
+  dir: string;
+  kubeconfig: string;
+  namespaces: readonly string[];
+  center: string;
+  /** Sink options after `?`, e.g. `token=$T&cluster_name=prod`. */
+  sinkQuery?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: string;
+}): NodeProgram {
   return new NodeProgram(
     resolveMain('@ack-npd/eventer/main'),
     [
       `--source=kubernetes:?inClusterConfig=false&auth=${options.kubeconfig}`,
-      `--sink=eventcenter:${options.center}`,
+      `--sink=eventcenter:${options.center}${options.sinkQuery ? `?${options.sinkQuery}` : ''}`,
       `--namespaces=${options.namespaces.join(',')}`,
       '--frequency=200ms',
       '--healthz-port=0',
-      `--spool-dir=${join(options.dir, 'eventer-spool')}`,
+      `--spool-dir=${join(options.dir, `${options.log ?? 'eventer'}-spool`)}`,
     ],
-    join(options.dir, 'eventer.log'),
+    join(options.dir, `${options.log ?? 'eventer'}.log`),
+    options.env,
   );
 }
 

@@ -9,6 +9,7 @@ const HELP = `eventcenter provision-sls: create (if missing) the SLS event cente
 Usage: eventcenter provision-sls --project=k8s-log-<cluster id> --region=cn-hangzhou [flags]
 
   --project=NAME          SLS project (ACK: k8s-log-<cluster id>)          $SLS_PROJECT
+  --cluster-id=ID[,ID]    instead of --project: one project k8s-log-<ID> per cluster, as ACK keeps them
   --region=ID             region, endpoint {region}.log.aliyuncs.com         $RegionId
   --endpoint=HOST|URL     endpoint instead (e.g. cn-hangzhou-intranet.log.aliyuncs.com)  $SLS_ENDPOINT
   --logstore=k8s-event    logstore the eventer's sls sink writes
@@ -28,6 +29,7 @@ export async function provisionSlsMain(argv: readonly string[]): Promise<number>
       args: [...argv],
       options: {
         project: { type: 'string' },
+        'cluster-id': { type: 'string' },
         region: { type: 'string' },
         endpoint: { type: 'string' },
         logstore: { type: 'string', default: 'k8s-event' },
@@ -48,9 +50,19 @@ export async function provisionSlsMain(argv: readonly string[]): Promise<number>
   }
   const env = process.env;
   const issues: { path: string; message: string }[] = [];
-  const project = String(values.project ?? env.SLS_PROJECT ?? '');
-  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(project))
-    issues.push({ path: '--project', message: 'required: 3-63 lower-case letters, digits, hyphens (ACK: k8s-log-<cluster id>)' });
+  const clusterIds = String(values['cluster-id'] ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (clusterIds.length > 0 && values.project) issues.push({ path: '--cluster-id', message: 'give --cluster-id or --project, not both' });
+  const projects = clusterIds.length > 0 ? clusterIds.map((id) => `k8s-log-${id}`) : [String(values.project ?? env.SLS_PROJECT ?? '')];
+  for (const project of projects) {
+    if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(project))
+      issues.push({
+        path: clusterIds.length > 0 ? '--cluster-id' : '--project',
+        message: `"${project}": required: 3-63 lower-case letters, digits, hyphens (ACK: k8s-log-<cluster id>)`,
+      });
+  }
   const endpointText =
     (values.endpoint as string | undefined) ??
     env.SLS_ENDPOINT ??
@@ -86,14 +98,16 @@ export async function provisionSlsMain(argv: readonly string[]): Promise<number>
     }
     throw error;
   }
-  const admin = await createSlsAdmin({ endpoint: endpoint as URL, project, credentials });
-  try {
-    const steps = await provisionSls(admin, { project, logstore: String(values.logstore), ttlDays: ttl, shardCount: shards });
-    for (const step of steps) process.stdout.write(`${step.action.padEnd(9)} ${step.object}\n`);
-    return 0;
-  } catch (error) {
-    const message = error instanceof SlsApiError ? error.message : (error as Error).message;
-    process.stderr.write(`eventcenter provision-sls: ${message}\n`);
-    return 1;
+  for (const project of projects) {
+    const admin = await createSlsAdmin({ endpoint: endpoint as URL, project, credentials });
+    try {
+      const steps = await provisionSls(admin, { project, logstore: String(values.logstore), ttlDays: ttl, shardCount: shards });
+      for (const step of steps) process.stdout.write(`${step.action.padEnd(9)} ${step.object}\n`);
+    } catch (error) {
+      const message = error instanceof SlsApiError ? error.message : (error as Error).message;
+      process.stderr.write(`eventcenter provision-sls: ${project}: ${message}\n`);
+      return 1;
+    }
   }
+  return 0;
 }

@@ -135,6 +135,25 @@ describe('eventcenter provision-sls', { timeout: 300_000 }, () => {
     }
   });
 
+  it('--cluster-id: one project k8s-log-<id> per cluster, as ACK keeps them', async () => {
+    const base = ['--conditions=development', MAIN, 'provision-sls', `--endpoint=http://127.0.0.1:${server.port}`];
+    const env = {
+      PATH: process.env.PATH ?? '',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+      ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+    };
+    const fleet = await run(process.execPath, [...base, '--cluster-id=cfleet-a,cfleet-b'], { env });
+    const created = fleet.stdout.split('\n').filter((l) => l.startsWith('created   project'));
+    assert.deepEqual(created, ['created   project k8s-log-cfleet-a', 'created   project k8s-log-cfleet-b']);
+    assert.equal(fleet.stdout.split('\n').filter((l) => l.startsWith('created   logstore k8s-event')).length, 2);
+    const both = await run(process.execPath, [...base, '--cluster-id=x1', '--project=k8s-log-x1'], { env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal((both as { code: number }).code, 2);
+    assert.match((both as { stderr: string }).stderr, /--cluster-id/);
+  });
+
   it('bad flags exit 2 naming the flag; wrong keys exit 1 with the Log Service error', async () => {
     const bad = await run(process.execPath, ['--conditions=development', MAIN, 'provision-sls', '--project=X_bad'], {
       env: { PATH: process.env.PATH ?? '' },

@@ -278,6 +278,26 @@ export class PostgresStore implements EventStore {
     return (await this.#partitionList()).reduce((n, p) => n + p.bytes, 0);
   }
 
+  /** Deletes single rows (a cluster's limits), keeping event_keys and the rollup in step as a partition drop does. */
+  async #deleteRows(where: string, params: unknown[]): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: string }>(
+      `WITH gone AS (
+         DELETE FROM events WHERE ${where} RETURNING cluster, uid, count, ts, type, ${ROLLUP_DIMS.filter((d) => d !== 'type').join(', ')}
+       ), keys AS (
+         DELETE FROM event_keys k USING gone g WHERE k.cluster = g.cluster AND k.uid = g.uid AND k.count = g.count
+       ), counted AS (
+         UPDATE rollup r SET n = r.n - c.n FROM (
+           SELECT (e.ts / ${ROLLUP_MS}) * ${ROLLUP_MS} AS bucket, d.dim, d.key, e.type, count(*) AS n FROM gone e
+           CROSS JOIN LATERAL (VALUES ${ROLLUP_DIMS.map((dim) => `('${dim}', e.${dim})`).join(', ')}) AS d(dim, key)
+           GROUP BY 1, 2, 3, 4) c
+         WHERE r.dim = c.dim AND r.bucket = c.bucket AND r.key = c.key AND r.type = c.type
+       )
+       SELECT count(*) AS n FROM gone`,
+      params,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async #drop(partition: { name: string; day: number }): Promise<number> {
     const { rows } = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${partition.name}`);
     await this.#pool.query(`DROP TABLE ${partition.name}`);
@@ -290,6 +310,15 @@ export class PostgresStore implements EventStore {
   /** Drops whole days: by age every day that ended before the cutoff, by size the oldest days (never today's). */
   async applyRetention(policy: RetentionPolicy, now: number): Promise<RetentionResult> {
     let deleted = 0;
+    for (const c of policy.perCluster ?? []) {
+      if (c.maxAgeMs > 0) deleted += await this.#deleteRows('cluster = $1 AND ts < $2', [c.cluster, now - c.maxAgeMs]);
+      if (c.maxEvents > 0) {
+        deleted += await this.#deleteRows(
+          'cluster = $1 AND (ts, id) <= (SELECT ts, id FROM events WHERE cluster = $1 ORDER BY ts DESC, id DESC OFFSET $2 LIMIT 1)',
+          [c.cluster, c.maxEvents],
+        );
+      }
+    }
     let partitions = await this.#partitionList();
     if (policy.maxAgeMs > 0) {
       for (const p of partitions.filter((x) => x.day + DAY <= now - policy.maxAgeMs)) deleted += await this.#drop(p);

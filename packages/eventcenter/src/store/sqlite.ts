@@ -239,6 +239,17 @@ export class SqliteStore implements EventStore {
 
   async applyRetention(policy: RetentionPolicy, now: number): Promise<RetentionResult> {
     let deleted = 0;
+    for (const c of policy.perCluster ?? []) {
+      if (c.maxAgeMs > 0)
+        deleted += Number(this.#db.prepare('DELETE FROM events WHERE cluster = ? AND ts < ?').run(c.cluster, now - c.maxAgeMs).changes);
+      if (c.maxEvents > 0) {
+        deleted += Number(
+          this.#db
+            .prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE cluster = ? ORDER BY ts DESC, id DESC LIMIT -1 OFFSET ?)')
+            .run(c.cluster, c.maxEvents).changes,
+        );
+      }
+    }
     if (policy.maxAgeMs > 0) {
       for (;;) {
         const r = this.#db

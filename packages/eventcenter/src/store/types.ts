@@ -13,6 +13,16 @@ export interface RetentionPolicy {
   readonly maxAgeMs: number;
   /** Keep the event data under this many bytes; 0 = no size limit. */
   readonly maxBytes: number;
+  /** Limits of single clusters on top of the global ones (a fleet's noisy cluster cannot crowd out the rest). */
+  readonly perCluster?: readonly ClusterRetention[];
+}
+
+export interface ClusterRetention {
+  readonly cluster: string;
+  /** Keep this cluster's events younger than this, ms; 0 = only the global limit. */
+  readonly maxAgeMs: number;
+  /** Keep at most this many of this cluster's events (the newest); 0 = only the global limit. */
+  readonly maxEvents: number;
 }
 
 export interface RetentionResult {
@@ -27,7 +37,7 @@ export interface StoredDoc<T = unknown> {
   readonly updated: number;
 }
 
-export type DocKind = 'rule' | 'silence' | 'alert-state';
+export type DocKind = 'rule' | 'silence' | 'alert-state' | 'cluster';
 
 export interface AlertHistoryEntry {
   readonly id: string;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { evaluateRules } from '../alerts/engine.ts';
 import { podLifecycle } from '../lifecycle.ts';
 import { nodeView } from '../nodes.ts';
 import { parseSearch } from '../query.ts';
@@ -374,6 +375,79 @@ export function storeSuite(name: string, open: () => Promise<EventStore>, teardo
       }
     });
 
+    it('clusters: one, several or all selected; aggregations per cluster; rules scoped to clusters alert per cluster', async () => {
+      await store.ingest([
+        newEvent({ cluster: 'c-a', namespace: 'fleet', type: 'Warning', reason: 'FleetBurst', timestamp: T0 + 1 }),
+        newEvent({ cluster: 'c-a', namespace: 'fleet', type: 'Warning', reason: 'FleetBurst', timestamp: T0 + 2 }),
+        newEvent({ cluster: 'c-b', namespace: 'fleet', type: 'Warning', reason: 'FleetBurst', timestamp: T0 + 3 }),
+        newEvent({ cluster: 'c-c', namespace: 'fleet', type: 'Normal', reason: 'Started', timestamp: T0 + 4 }),
+      ]);
+      const ns = { namespace: ['fleet'] };
+      assert.equal(await store.count({ include: { ...ns, cluster: ['c-a'] } }), 2);
+      assert.equal(await store.count({ include: { ...ns, cluster: ['c-a', 'c-b'] } }), 3);
+      assert.equal(await store.count({ include: ns }), 4);
+      assert.equal(
+        await store.count({ include: { ...parseSearch('cluster:c-b,c-c').include, ...ns } }),
+        2,
+        'the search syntax selects clusters too',
+      );
+      assert.deepEqual(await store.countBy({ include: ns }, 'cluster', 10), [
+        { key: 'c-a', count: 2 },
+        { key: 'c-b', count: 1 },
+        { key: 'c-c', count: 1 },
+      ]);
+      // Cluster names are documents, like rules.
+      await store.putDoc('cluster', 'c-a', { name: 'prod' }, 1);
+      assert.deepEqual(await store.listDocs('cluster'), [{ id: 'c-a', body: { name: 'prod' }, updated: 1 }]);
+      await store.deleteDoc('cluster', 'c-a');
+
+      const rule = {
+        name: 'fleet burst',
+        description: '',
+        query: 'namespace:fleet reason:FleetBurst',
+        threshold: 1,
+        windowMs: 3_600_000,
+        groupBy: [],
+        severity: 'warning',
+        notify: [],
+        repeatMs: 0,
+        enabled: true,
+      };
+      await store.putDoc('rule', 'fleet-scoped', { ...rule, clusters: ['c-b', 'c-c'] }, 1);
+      await store.putDoc('rule', 'fleet-all', { ...rule, clusters: [] }, 1);
+      try {
+        const { alerts, notifications } = await evaluateRules(store, T0 + 60_000);
+        const groups = (id: string) =>
+          alerts
+            .filter((a) => a.ruleId === id)
+            .map((a) => a.group.cluster ?? '')
+            .sort();
+        assert.deepEqual(groups('fleet-scoped'), ['c-b'], "c-a's burst does not fire the rule scoped to c-b and c-c");
+        assert.deepEqual(groups('fleet-all'), ['c-a', 'c-b'], 'each cluster alerts on its own');
+        assert.ok(
+          notifications.every((n) => n.alert.key.includes(`cluster=${n.alert.group.cluster}`)),
+          'notifications name the cluster',
+        );
+        // A silence scoped to one cluster silences only that cluster's alert.
+        await store.putDoc(
+          'silence',
+          'fleet-s',
+          { id: 'fleet-s', ruleId: '', matchers: { cluster: 'c-a' }, comment: '', createdBy: '', startsAt: 0, expiresAt: T0 + DAY },
+          1,
+        );
+        const again = await evaluateRules(store, T0 + 61_000);
+        const silenced = again.alerts.filter((a) => a.ruleId === 'fleet-all').map((a) => [a.group.cluster, a.silenced]);
+        assert.deepEqual(silenced.sort(), [
+          ['c-a', true],
+          ['c-b', false],
+        ]);
+      } finally {
+        for (const id of ['fleet-scoped', 'fleet-all']) await store.deleteDoc('rule', id);
+        await store.deleteDoc('silence', 'fleet-s');
+        for (const doc of await store.listDocs('alert-state')) await store.deleteDoc('alert-state', doc.id);
+      }
+    });
+
     it('alert documents and history', async () => {
       await store.putDoc('rule', 'r1', { name: 'one' }, 1);
       await store.putDoc('rule', 'r1', { name: 'uno' }, 2);
@@ -389,6 +463,34 @@ export function storeSuite(name: string, open: () => Promise<EventStore>, teardo
         ['resolved', 'firing'],
       );
       assert.equal((await store.history({ limit: 2 })).length, 2);
+    });
+
+    it('retention per cluster: one cluster’s age and event limits leave the other clusters alone; counts stay right', async () => {
+      const now = T0 + 10 * DAY;
+      const at = (daysAgo: number, i: number) => now - daysAgo * DAY + i;
+      await store.ingest([
+        ...[0, 1, 2, 3, 4].map((i) => newEvent({ cluster: 'noisy', namespace: 'perc', timestamp: at(0, i) })),
+        newEvent({ cluster: 'noisy', namespace: 'perc', timestamp: at(3, 0) }),
+        newEvent({ cluster: 'quiet', namespace: 'perc', timestamp: at(3, 0) }),
+        newEvent({ cluster: 'quiet', namespace: 'perc', timestamp: at(0, 0) }),
+      ]);
+      const count = (cluster: string) => store.count({ include: { namespace: ['perc'], cluster: [cluster] } });
+      const result = await store.applyRetention(
+        { maxAgeMs: 0, maxBytes: 0, perCluster: [{ cluster: 'noisy', maxAgeMs: 2 * DAY, maxEvents: 3 }] },
+        now,
+      );
+      assert.equal(result.deleted, 3, 'one too old, then two beyond the newest three');
+      assert.equal(await count('noisy'), 3);
+      assert.equal(await count('quiet'), 2, 'other clusters untouched');
+      const kept = await store.search({ filter: { include: { namespace: ['perc'], cluster: ['noisy'] } }, limit: 10 });
+      assert.deepEqual(
+        kept.map((e) => e.timestamp),
+        [at(0, 4), at(0, 3), at(0, 2)],
+        'the newest are kept',
+      );
+      // The overview's pre-aggregated counts follow the deletions.
+      const byNamespace = await store.countBy({ from: now - 5 * DAY, to: now + DAY, include: { namespace: ['perc'] } }, 'namespace', 5);
+      assert.deepEqual(byNamespace, [{ key: 'perc', count: 5 }]);
     });
 
     it('retention: by age drops old days, by size drops the oldest first', async () => {

@@ -187,6 +187,19 @@ export function setToken(token: string): void {
 
 type Query = Record<string, string | number | undefined>;
 
+/** The clusters every event query is scoped to (`cluster=a,b` in the page URL); '' = all. */
+let clusterScope = '';
+export function setClusterScope(clusters: string): void {
+  clusterScope = clusters;
+}
+const SCOPED = /^\/(events|overview|stats|pods|nodes)(\/|$)/;
+
+export interface ClusterInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly lastSeen: number;
+}
+
 function url(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
@@ -199,7 +212,8 @@ async function call<T>(method: string, path: string, options: { query?: Query; b
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(url(path, options.query), {
+  const query = clusterScope && method === 'GET' && SCOPED.test(path) ? { cluster: clusterScope, ...options.query } : options.query;
+  const response = await fetch(url(path, query), {
     method,
     headers,
     body: options.body === undefined ? null : JSON.stringify(options.body),
@@ -229,6 +243,8 @@ export const api = {
     call<Lifecycle>('GET', `/pods/${enc(namespace)}/${enc(name)}/lifecycle`, { query, signal }),
   nodes: (query: Query, signal?: AbortSignal) => call<{ nodes: NodeSummary[] }>('GET', '/nodes', { query, signal }),
   node: (name: string, query: Query, signal?: AbortSignal) => call<NodeView>('GET', `/nodes/${enc(name)}`, { query, signal }),
+  clusters: (signal?: AbortSignal) => call<{ clusters: ClusterInfo[] }>('GET', '/clusters', { signal }),
+  top: (query: Query, signal?: AbortSignal) => call<{ top: CountRow[] }>('GET', '/stats/top', { query, signal }),
   whoami: (signal?: AbortSignal) => call<{ roles: string[]; auth: string }>('GET', '/whoami', { signal }),
   templates: (signal?: AbortSignal) => call<{ templates: AlertRule[] }>('GET', '/alert-templates', { signal }),
   rules: (signal?: AbortSignal) => call<{ rules: AlertRule[] }>('GET', '/alert-rules', { signal }),

@@ -1,5 +1,6 @@
 import { render } from 'preact';
-import { ApiError, api, setToken } from './api.ts';
+import { ApiError, api, setClusterScope, setToken } from './api.ts';
+import { ClusterPicker } from './components/clusters.tsx';
 import { EventDetail } from './pages/event.tsx';
 import { History } from './pages/history.tsx';
 import { NodePage, Nodes } from './pages/nodes.tsx';
@@ -85,8 +86,14 @@ function App() {
   const route = useRoute();
   const who = useApi((signal) => api.whoami(signal), 'whoami');
   const Page = PAGES[route.page];
-  // Links keep the time range across pages.
+  // Links keep the time range and the cluster selection across pages.
   const range = route.params.get('range');
+  const cluster = route.params.get('cluster') ?? '';
+  setClusterScope(cluster);
+  const keep = new URLSearchParams();
+  if (range) keep.set('range', range);
+  if (cluster) keep.set('cluster', cluster);
+  const kept = keep.toString();
   const unauthorized = who.error instanceof ApiError && who.error.status === 401;
   return (
     <SessionContext.Provider value={who.data ?? { auth: 'none', roles: [] }}>
@@ -98,12 +105,13 @@ function App() {
           {NAV.map((n) => (
             <a
               key={n.page}
-              href={`#/${n.page}${range ? `?range=${encodeURIComponent(range)}` : ''}`}
+              href={`#/${n.page}${kept ? `?${kept}` : ''}`}
               class={n.page === route.page || n.also.includes(route.page) ? 'active' : ''}
             >
               {n.label}
             </a>
           ))}
+          {who.data && <ClusterPicker route={route} />}
           <SessionBadge session={who.data} />
         </nav>
         <main data-route={route.hash}>
@@ -112,7 +120,7 @@ function App() {
           ) : who.data === undefined && !who.error ? (
             <p class="muted">Loading…</p>
           ) : Page ? (
-            <Page route={route} key={`${route.page}/${route.id ?? ''}`} />
+            <Page route={route} key={`${route.page}/${route.id ?? ''}/${cluster}`} />
           ) : (
             <p class="error">No page “{route.page}”.</p>
           )}

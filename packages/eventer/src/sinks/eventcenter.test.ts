@@ -58,7 +58,32 @@ test('posts batches of normalized events with the bearer token and cluster to /a
   );
   assert.deepEqual(body.events[1]?.involvedObject, events[1]?.involvedObject);
   assert.deepEqual(body.events[0]?.raw, JSON.parse(JSON.stringify(events[0]?.raw)));
+  assert.deepEqual(
+    body.events.map((e) => e.clusterName),
+    ['prod', 'prod'],
+    'the name defaults to the id',
+  );
   await sink.close();
+});
+
+test('cluster_name names the cluster on every event; without an id or a cluster to ask, no cluster field', async () => {
+  received.length = 0;
+  reply = 200;
+  const named = await createEventCenterSink(parseSinkSpec(`eventcenter:${base}?cluster=c-1&cluster_name=prod-hz`, { env: {} }), context);
+  await named.send([testEvent({ uid: 'n' })], AbortSignal.timeout(5000));
+  const anonymous = await createEventCenterSink(parseSinkSpec(`eventcenter:${base}`, { env: {} }), context);
+  await anonymous.send([testEvent({ uid: 'x' })], AbortSignal.timeout(5000));
+  const [first, second] = received.map((r) => (JSON.parse(r.body) as { events: Record<string, unknown>[] }).events[0]);
+  assert.deepEqual([first?.cluster, first?.clusterName], ['c-1', 'prod-hz']);
+  assert.deepEqual([second?.cluster, second?.clusterName], [undefined, undefined]);
+  // With a kubeconfig whose apiserver cannot answer, an unset id is a clear config error, not a silent blank.
+  const { KubeClient } = await import('@ack-npd/core/kube-lite');
+  const kube = new KubeClient({ server: 'http://127.0.0.1:1', insecure: true, auth: { kind: 'none' } });
+  const failed = await createEventCenterSink(parseSinkSpec(`eventcenter:${base}`, { env: {} }), { ...context, kube }).catch(
+    (e: unknown) => e,
+  );
+  assert.ok(failed instanceof ConfigError);
+  assert.match(failed.message, /eventcenter\?cluster.*kube-system namespace UID/);
 });
 
 test('5xx/429 are retryable, 401/400 permanent; a dead center is retryable', async () => {

@@ -1,16 +1,26 @@
 import { ConfigError } from '@ack-npd/core';
+import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { SinkError } from '../errors.ts';
 import { filterFromQuery } from '../filter.ts';
+import { kubeJson } from '../kube-http.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
 import { postForText } from './post.ts';
 
-/** The ingest body's event: the normalized fields, the raw Event, and the cluster id. */
-export function eventCenterPayload(event: KubeEvent, cluster: string | undefined): Record<string, unknown> {
+/** Which cluster the events come from: a stable id and a name people recognise. */
+export interface ClusterIdentity {
+  readonly id: string | undefined;
+  readonly name: string | undefined;
+}
+
+/** The ingest body's event: the normalized fields, the raw Event, and the cluster id and name. */
+export function eventCenterPayload(event: KubeEvent, cluster: ClusterIdentity | string | undefined): Record<string, unknown> {
+  const identity = typeof cluster === 'string' || cluster === undefined ? { id: cluster, name: undefined } : cluster;
   return {
     uid: event.uid,
     count: event.count,
     timestamp: event.timestamp,
-    ...(cluster ? { cluster } : {}),
+    ...(identity.id ? { cluster: identity.id } : {}),
+    ...(identity.name ? { clusterName: identity.name } : {}),
     namespace: event.namespace,
     name: event.name,
     type: event.type,
@@ -22,19 +32,33 @@ export function eventCenterPayload(event: KubeEvent, cluster: string | undefined
   };
 }
 
+/**
+ * The cluster id when none is configured: the kube-system namespace's UID, read once at start.
+ * It never changes for the life of the cluster, so the id is stable without configuration.
+ */
+export async function kubeSystemUid(kube: KubeClient): Promise<string> {
+  const namespace = await kubeJson<{ metadata?: { uid?: string } }>(kube, '/api/v1/namespaces/kube-system');
+  const uid = namespace.metadata?.uid;
+  if (!uid) throw new Error('the kube-system namespace has no metadata.uid');
+  return uid;
+}
+
 function configError(spec: SinkSpec, option: string, message: string): ConfigError {
   return new ConfigError(`--sink=${spec.name}`, [{ path: `${spec.name}?${option}`, message }]);
 }
 
 /**
- * `--sink=eventcenter:http://eventcenter:8080?token=$EVENTCENTER_TOKEN&cluster=prod`
+ * `--sink=eventcenter:http://eventcenter:8080?token=$EVENTCENTER_TOKEN&cluster=ID&cluster_name=prod`
+ *
+ * Every event carries the cluster's id (`cluster`, else the kube-system namespace UID when the
+ * eventer watches a cluster) and name (`cluster_name`, else the id).
  *
  * Batched POST of normalized events to the event center's `/api/v1/ingest` with a bearer token.
  * The center stores each (cluster, uid, count) once, so a batch retried after a timeout or a
  * crash never duplicates. 2xx = stored; network errors, 408, 429 and 5xx are retried by the
  * delivery layer (then spooled); other 4xx are permanent (bad token, bad body).
  */
-export async function createEventCenterSink(spec: SinkSpec, _context: SinkContext): Promise<Sink> {
+export async function createEventCenterSink(spec: SinkSpec, context: SinkContext): Promise<Sink> {
   if (!spec.endpoint || !/^https?:$/.test(spec.endpoint.protocol)) {
     throw configError(spec, 'url', 'needs the center URL, e.g. eventcenter:http://eventcenter:8080?token=$EVENTCENTER_TOKEN');
   }
@@ -42,7 +66,20 @@ export async function createEventCenterSink(spec: SinkSpec, _context: SinkContex
   const path = spec.endpoint.pathname.replace(/\/$/, '');
   const url = `${spec.endpoint.origin}${path.endsWith('/api/v1/ingest') ? path : `${path}/api/v1/ingest`}`;
   const token = q.get('token') ?? '';
-  const cluster = q.get('cluster') ?? undefined;
+  let clusterId = q.get('cluster') || undefined;
+  const clusterName = q.get('cluster_name') || undefined;
+  if (!clusterId && context.kube) {
+    try {
+      clusterId = await kubeSystemUid(context.kube);
+    } catch (error) {
+      throw configError(
+        spec,
+        'cluster',
+        `unset, and the kube-system namespace UID could not be read (${(error as Error).message}); set cluster=ID`,
+      );
+    }
+  }
+  const cluster: ClusterIdentity = { id: clusterId, name: clusterName ?? clusterId };
   const timeoutMs = q.get('timeout') ? Number(q.get('timeout')) : 30_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw configError(spec, 'timeout', 'must be milliseconds > 0');
   const maxBatch = q.get('max_batch') ? Number(q.get('max_batch')) : 500;

@@ -1,9 +1,44 @@
 import { api, type CountRow } from '../api.ts';
 import { Bars } from '../components/bars.tsx';
+import { clusterName } from '../components/clusters.tsx';
 import { Section, Status, TimeRange } from '../components/common.tsx';
 import { href, type Route } from '../route.ts';
 import { window } from '../time.ts';
 import { useApi } from '../use-api.ts';
+
+/** The selected clusters (or all) side by side: events and warnings each. */
+function ClusterComparison({ query, range }: { query: Record<string, string | number | undefined>; range: string | undefined }) {
+  const key = JSON.stringify(query);
+  const all = useApi((signal) => api.top({ ...query, by: 'cluster', limit: 50 }, signal), `all${key}`);
+  const warn = useApi((signal) => api.top({ ...query, by: 'cluster', type: 'Warning', limit: 50 }, signal), `warn${key}`);
+  const names = useApi((signal) => api.clusters(signal), 'clusters');
+  const rows = all.data?.top ?? [];
+  if (rows.length < 2) return null;
+  return (
+    <Section title="Clusters">
+      <table class="top" aria-label="clusters compared">
+        <thead>
+          <tr>
+            <th>cluster</th>
+            <th class="num">events</th>
+            <th class="num">warnings</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.key}>
+              <td class="label">
+                <a href={href('overview', { cluster: row.key, range })}>{clusterName(names.data?.clusters, row.key)}</a>
+              </td>
+              <td class="num">{row.count}</td>
+              <td class="num">{warn.data?.top.find((w) => w.key === row.key)?.count ?? 0}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
 
 function TopTable({ rows, link, label }: { rows: readonly CountRow[]; link: (value: string) => string; label: string }) {
   if (!rows.length) return <p class="muted">None.</p>;
@@ -51,6 +86,7 @@ export function Overview({ route }: { route: Route }) {
                 <strong>{o.warnings}</strong> warnings
               </a>
             </div>
+            <ClusterComparison query={query} range={range} />
             <Section title="Events over time">
               <Bars
                 series={o.series}
