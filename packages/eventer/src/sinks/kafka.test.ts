@@ -10,6 +10,7 @@ import { KAFKA_SASL_USER, type SharedServer, sharedServer } from '@ack-npd/testk
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { SinkError } from '../errors.ts';
 import { shipThroughPeerRestart } from '../testing/data-sink-e2e.ts';
+import type { KubeEvent, Sink } from '../types.ts';
 import { kubeEvent, manualClock, sinkContext, specFrom } from './fixtures/aliyun-sink-events.ts';
 import { createKafkaSink, kafkaValue, parseKafkaOptions } from './kafka.ts';
 
@@ -100,13 +101,25 @@ describe('kafka sink against Apache Kafka (KRaft)', { timeout: 500_000 }, () => 
     return messages;
   }
 
+  /** As the delivery layer does: a retryable failure (a topic still being auto-created) is tried again. */
+  async function sendRetrying(sink: Sink, batch: KubeEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await sink.send(batch, AbortSignal.timeout(60_000));
+      } catch (error) {
+        if (!(error instanceof SinkError && error.retryable) || attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
   test('a batch with gzip, lz4, snappy and zstd; key = involved object uid; SASL PLAIN on the second listener', async () => {
     for (const compression of ['gzip', 'lz4', 'snappy', 'zstd']) {
       const sink = await createKafkaSink(
         specFrom('kafka', `?brokers=${server.info.url}&eventstopic=unit-${compression}&compression=${compression}`),
         sinkContext(manualClock(0)),
       );
-      await sink.send([kubeEvent({ uid: `k-${compression}`, objectUid: 'obj-1' })], AbortSignal.timeout(60_000));
+      await sendRetrying(sink, [kubeEvent({ uid: `k-${compression}`, objectUid: 'obj-1' })]);
       await sink.close();
       const messages = await consumeAll(`unit-${compression}`);
       assert.deepEqual(
@@ -118,7 +131,7 @@ describe('kafka sink against Apache Kafka (KRaft)', { timeout: 500_000 }, () => 
     const { user, password } = KAFKA_SASL_USER;
     const sasl = `?brokers=127.0.0.1:${server.info.extra.saslPort}&eventstopic=unit-sasl&user=${user}`;
     const good = await createKafkaSink(specFrom('kafka', `${sasl}&password=${password}`), sinkContext(manualClock(0)));
-    await good.send([kubeEvent({ uid: 'k-sasl' })], AbortSignal.timeout(60_000));
+    await sendRetrying(good, [kubeEvent({ uid: 'k-sasl' })]);
     await good.close();
     assert.equal((await consumeAll('unit-sasl')).length, 1);
     const bad = await createKafkaSink(specFrom('kafka', `${sasl}&password=wrong`), sinkContext(manualClock(0)));

@@ -103,12 +103,24 @@ export function kafkaValue(event: KubeEvent): string {
 /** Refusals a retry cannot fix: bad credentials, a request the client itself rejects. */
 const PERMANENT = new Set(['PLT_KFK_AUTHENTICATION', 'PLT_KFK_USER', 'PLT_KFK_UNSUPPORTED_COMPRESSION']);
 
+type NestedError = { code?: string; message?: string; errors?: unknown[]; cause?: unknown };
+
 /** The client nests causes (MultipleErrors, cause): look through them. */
-function hasCode(error: unknown, codes: ReadonlySet<string>, depth = 0): boolean {
+function someNested(error: unknown, test: (e: NestedError) => boolean, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  const e = error as { code?: string; errors?: unknown[]; cause?: unknown };
-  if (e.code && codes.has(e.code)) return true;
-  return (e.errors ?? []).some((inner) => hasCode(inner, codes, depth + 1)) || hasCode(e.cause, codes, depth + 1);
+  const e = error as NestedError;
+  if (test(e)) return true;
+  return (e.errors ?? []).some((inner) => someNested(inner, test, depth + 1)) || someNested(e.cause, test, depth + 1);
+}
+
+/**
+ * A topic that is being auto-created answers "Unknown topic" until its partitions have a leader
+ * (Kafka's UNKNOWN_TOPIC_OR_PARTITION is retriable): the client reports it as a user error, but
+ * the next attempt succeeds.
+ */
+function isPermanent(error: unknown): boolean {
+  if (someNested(error, (e) => /unknown topic/i.test(e.message ?? ''))) return false;
+  return someNested(error, (e) => e.code !== undefined && PERMANENT.has(e.code));
 }
 
 export const createKafkaSink: SinkFactory = (spec: SinkSpec, _context: SinkContext): Sink => {
@@ -139,7 +151,7 @@ export const createKafkaSink: SinkFactory = (spec: SinkSpec, _context: SinkConte
         });
       } catch (error) {
         const e = error as Error & { code?: string };
-        const permanent = hasCode(error, PERMANENT);
+        const permanent = isPermanent(error);
         throw new SinkError(spec.name, `Kafka: ${e.code ?? e.name}: ${e.message}`, { retryable: !permanent, cause: error });
       }
     },
