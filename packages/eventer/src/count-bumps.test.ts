@@ -4,9 +4,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { createLogger } from '@ack-npd/core/logger';
-import { createRegistry } from '@ack-npd/core/metrics';
-import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import {
   type DingTalkServer,
   type EventBridgeServer,
@@ -15,74 +12,17 @@ import {
   startEventBridgeServer,
   startSlsServer,
 } from '@ack-npd/testkit/peers/index';
-import { SinkWorker } from './delivery.ts';
-import { createEventerMetrics } from './metrics.ts';
 import { createDingTalkSink } from './sinks/dingtalk/index.ts';
 import { createEventBridgeSink } from './sinks/eventbridge.ts';
-import { kubeEvent, manualClock, sinkContext, specFrom } from './sinks/fixtures/aliyun-sink-events.ts';
+import { manualClock, sinkContext, specFrom } from './sinks/fixtures/aliyun-sink-events.ts';
 import { bumpWindowFor, DEFAULT_BUMP_WINDOW_MS } from './sinks/index.ts';
 import { createLogSink } from './sinks/log.ts';
 import { createSlsSink } from './sinks/sls/index.ts';
 import { createWebhookSink } from './sinks/webhook.ts';
-import type { KubeEvent, Sink } from './types.ts';
+import { deliverBumps } from './testing/count-bumps.ts';
 
 // One event and 5 count bumps, through the delivery layer with each sink's default bump
 // window, to each sink's peer: what a receiver sees.
-const logger = createLogger({ name: 't', level: 'silent' });
-
-/** The event at count 1 (added), then bumps 2..6 (updated), as the watch delivers them. */
-function occurrences(): KubeEvent[] {
-  const base = kubeEvent({ uid: 'bumped-uid' });
-  return [1, 2, 3, 4, 5, 6].map((count) => ({
-    ...base,
-    count,
-    resourceVersion: String(5000 + count),
-    change: count === 1 ? 'added' : 'updated',
-    raw: { ...base.raw, count, metadata: { ...base.raw.metadata, resourceVersion: String(5000 + count) } },
-  }));
-}
-
-async function realWait(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Offers the six occurrences to a worker around `sink` and returns after the bump window closed. */
-async function deliver(sink: Sink, key: string, arrivals: () => number): Promise<{ atOnce: number; done: number[] }> {
-  const clock = new FakeClock();
-  const done: number[] = [];
-  const stop = new AbortController();
-  const worker = new SinkWorker({
-    sink,
-    clock,
-    logger,
-    metrics: createEventerMetrics(createRegistry({ defaultMetrics: false })),
-    onDone: (seqs) => done.push(...seqs),
-    delivery: { flushMs: 0, maxBatch: 100, bumpWindowMs: bumpWindowFor(sink, key) },
-  });
-  const running = worker.run(stop.signal);
-  const events = occurrences();
-  for (const [i, event] of events.entries()) worker.offer(i + 1, event);
-  const window = bumpWindowFor(sink, key);
-  await realWait(() => done.length > 0 && arrivals() > 0, 'the first delivery');
-  if (window > 0) {
-    // Give held bumps every chance to leak out before the window closes.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  } else {
-    await realWait(() => done.length === 6, 'every bump');
-  }
-  const atOnce = arrivals();
-  await clock.advance(window + 1);
-  await realWait(() => done.length === 6, 'every occurrence acknowledged');
-  stop.abort();
-  await running;
-  await sink.close();
-  return { atOnce, done: [...done].sort() };
-}
-
 describe('count bumps: chat sinks fold them, data sinks mark them', () => {
   let dingtalk: DingTalkServer;
   let sls: SlsServer;
@@ -121,7 +61,7 @@ describe('count bumps: chat sinks fold them, data sinks mark them', () => {
       specFrom('dingtalk', `${dingtalk.url}/robot/send?access_token=bumps`),
       sinkContext(manualClock(Date.now())),
     );
-    const { atOnce, done } = await deliver(sink, 'dingtalk', () => dingtalk.messages.length);
+    const { atOnce, done } = await deliverBumps(sink, 'dingtalk', () => dingtalk.messages.length);
     assert.equal(atOnce, 1, 'the bumps inside the window send nothing');
     assert.deepEqual(done, [1, 2, 3, 4, 5, 6]);
     const texts = dingtalk.messages.map((m) => (m.body as { text: { content: string } }).text.content);
@@ -137,7 +77,7 @@ describe('count bumps: chat sinks fold them, data sinks mark them', () => {
       specFrom('webhook', `http://127.0.0.1:${port}/hook?method=POST`),
       sinkContext(manualClock(Date.now())),
     );
-    const { atOnce } = await deliver(sink, 'webhook', () => hooks.length);
+    const { atOnce } = await deliverBumps(sink, 'webhook', () => hooks.length);
     assert.equal(atOnce, 6);
     assert.deepEqual(
       hooks.map((h) => h.headers['x-event-count']),
@@ -164,7 +104,7 @@ describe('count bumps: chat sinks fold them, data sinks mark them', () => {
       ),
       sinkContext(manualClock(Date.now())),
     );
-    await deliver(templated, 'webhook', () => hooks.length);
+    await deliverBumps(templated, 'webhook', () => hooks.length);
     assert.deepEqual(
       hooks.map((h) => h.body),
       ['create/1', 'update/2', 'update/3', 'update/4', 'update/5', 'update/6'],
@@ -178,7 +118,7 @@ describe('count bumps: chat sinks fold them, data sinks mark them', () => {
     );
     const logs = () =>
       sls.received.flatMap((r) => r.group.logs.map((log) => Object.fromEntries(log.contents.map((c) => [c.key, c.value]))));
-    const { atOnce } = await deliver(sink, 'sls', () => logs().length);
+    const { atOnce } = await deliverBumps(sink, 'sls', () => logs().length);
     assert.equal(atOnce, 6);
     assert.deepEqual(
       logs().map((log) => `${log.action}/${log.count}/${(JSON.parse(log.eventId ?? '{}') as { count: number }).count}`),
@@ -194,7 +134,7 @@ describe('count bumps: chat sinks fold them, data sinks mark them', () => {
       ),
       sinkContext(manualClock(Date.now())),
     );
-    const { atOnce } = await deliver(sink, 'eventbridge', () => eventbridge.events.length);
+    const { atOnce } = await deliverBumps(sink, 'eventbridge', () => eventbridge.events.length);
     assert.equal(atOnce, 6);
     assert.deepEqual(
       eventbridge.events.map(({ event }) => `${event.eventaction}/${event.eventcount}`),
@@ -209,7 +149,7 @@ describe('count bumps: chat sinks fold them, data sinks mark them', () => {
     output.on('data', (chunk) => (text += chunk));
     const sink = createLogSink(specFrom('log', ''), sinkContext(manualClock(Date.now())), output);
     const lines = () => text.split('\n').filter((line) => line !== '');
-    const { atOnce } = await deliver(sink, 'log', () => lines().length);
+    const { atOnce } = await deliverBumps(sink, 'log', () => lines().length);
     assert.equal(atOnce, 6);
     assert.deepEqual(
       lines().map((line) => {

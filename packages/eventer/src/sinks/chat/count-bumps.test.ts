@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLogger } from '@ack-npd/core/logger';
-import { createRegistry } from '@ack-npd/core/metrics';
-import { FakeClock } from '@ack-npd/core/testing/fake-clock';
 import {
   type LarkServer,
   type SlackServer,
@@ -13,10 +10,9 @@ import {
   type TeamsServer,
   type WeComServer,
 } from '@ack-npd/testkit/peers/index';
-import { SinkWorker } from '../../delivery.ts';
-import { createEventerMetrics } from '../../metrics.ts';
-import type { KubeEvent, Sink } from '../../types.ts';
-import { kubeEvent, manualClock, sinkContext, specFrom } from '../fixtures/aliyun-sink-events.ts';
+import { deliverBumps } from '../../testing/count-bumps.ts';
+import type { Sink } from '../../types.ts';
+import { manualClock, sinkContext, specFrom } from '../fixtures/aliyun-sink-events.ts';
 import { bumpWindowFor, DEFAULT_BUMP_WINDOW_MS } from '../index.ts';
 import { createLarkSink } from '../lark.ts';
 import { createSlackSink } from '../slack.ts';
@@ -26,52 +22,10 @@ import { createWeComRobotSink } from '../wecom.ts';
 
 // One event and 5 count bumps through the delivery layer, with each chat sink's default bump
 // window, into its peer: one message at once, one "(×6)" message when the window closes.
-const logger = createLogger({ name: 't', level: 'silent' });
-
-function occurrences(): KubeEvent[] {
-  const base = kubeEvent({ uid: 'bumped-uid' });
-  return [1, 2, 3, 4, 5, 6].map((count) => ({
-    ...base,
-    count,
-    resourceVersion: String(5000 + count),
-    change: count === 1 ? 'added' : 'updated',
-    raw: { ...base.raw, count, metadata: { ...base.raw.metadata, resourceVersion: String(5000 + count) } },
-  }));
-}
-
-async function realWait(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Offers the six occurrences; returns the messages that arrived at once and in all. */
+/** The six occurrences through the chat sink; the messages that arrived at once and in all. */
 async function deliver(sink: Sink, key: string, messages: () => readonly string[]): Promise<{ atOnce: number; all: readonly string[] }> {
-  const clock = new FakeClock();
-  const done: number[] = [];
-  const stop = new AbortController();
-  const window = bumpWindowFor(sink, key);
-  assert.equal(window, DEFAULT_BUMP_WINDOW_MS, `${key} is a chat sink`);
-  const worker = new SinkWorker({
-    sink,
-    clock,
-    logger,
-    metrics: createEventerMetrics(createRegistry({ defaultMetrics: false })),
-    onDone: (seqs) => done.push(...seqs),
-    delivery: { flushMs: 0, maxBatch: 100, bumpWindowMs: window },
-  });
-  const running = worker.run(stop.signal);
-  for (const [i, event] of occurrences().entries()) worker.offer(i + 1, event);
-  await realWait(() => done.length > 0 && messages().length > 0, 'the first message');
-  await new Promise((resolve) => setTimeout(resolve, 200)); // held bumps get every chance to leak out
-  const atOnce = messages().length;
-  await clock.advance(window + 1);
-  await realWait(() => done.length === 6, 'every occurrence acknowledged');
-  stop.abort();
-  await running;
-  await sink.close();
+  assert.equal(bumpWindowFor(sink, key), DEFAULT_BUMP_WINDOW_MS, `${key} is a chat sink`);
+  const { atOnce } = await deliverBumps(sink, key, () => messages().length);
   return { atOnce, all: messages() };
 }
 
