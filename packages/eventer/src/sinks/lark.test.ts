@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '@ack-npd/core';
-import { type LarkServer, startLarkServer, waitFor } from '@ack-npd/testkit';
+import { type LarkServer, startLarkServer } from '@ack-npd/testkit';
 import { SinkError } from '../errors.ts';
-import { eventMessages, SinkE2E, tally } from '../testing/sink-e2e.ts';
+import { SinkE2E } from '../testing/sink-e2e.ts';
 import { kubeEvent, manualClock, sinkContext, specFrom } from './fixtures/aliyun-sink-events.ts';
 import { createLarkSink, larkSign, parseLarkOptions } from './lark.ts';
 
@@ -129,17 +129,7 @@ describe('lark sink end to end', { timeout: 420_000 }, () => {
       },
     );
     const texts = () => server.messages.map((m) => (m.body.card as unknown as Card).elements[2]?.text?.content ?? '');
-    const all = eventMessages(0, 20);
-    const accounted = (upTo: number) => tally(texts(), all.slice(0, upTo)).accounted >= upTo;
-    await e2e.createEvents(namespace, 0, 10);
-    await waitFor('the first events', () => accounted(10), { timeoutMs: 90_000 });
-    await server.restart(1500);
-    await e2e.createEvents(namespace, 10, 20);
-    await waitFor('every event after the restart', () => accounted(20), {
-      timeoutMs: 120_000,
-      describe: () => `missing: ${tally(texts(), all).missing.join(', ')}`,
-    });
-    const result = tally(texts(), all);
+    const result = await e2e.shipAcrossRestart(namespace, texts, () => server.restart(1500));
     assert.equal(result.accounted, 20, 'nothing lost: each event on its own or inside a rate-limit summary');
     assert.deepEqual(result.duplicates, [], 'nothing sent twice');
     await eventer.stop('SIGTERM');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type SlackServer, startSlackServer, waitFor } from '@ack-npd/testkit';
+import { type SlackServer, startSlackServer } from '@ack-npd/testkit';
 import { SinkError } from '../errors.ts';
-import { eventMessages, SinkE2E, tally } from '../testing/sink-e2e.ts';
+import { SinkE2E } from '../testing/sink-e2e.ts';
 import { kubeEvent, manualClock, sinkContext, specFrom } from './fixtures/aliyun-sink-events.ts';
 import { createSlackSink, parseSlackOptions } from './slack.ts';
 
@@ -91,17 +91,7 @@ describe('slack sink end to end', { timeout: 420_000 }, () => {
       SLACK_WEBHOOK: `${server.url}${HOOK}`,
     });
     const texts = () => server.messages.map((m) => ((m.body.blocks as Block[])[2]?.text?.text ?? '').replace(/^:\w+: /, ''));
-    const all = eventMessages(0, 20);
-    const accounted = (upTo: number) => tally(texts(), all.slice(0, upTo)).accounted >= upTo;
-    await e2e.createEvents(namespace, 0, 10);
-    await waitFor('the first events', () => accounted(10), { timeoutMs: 90_000 });
-    await server.restart(1500);
-    await e2e.createEvents(namespace, 10, 20);
-    await waitFor('every event after the restart', () => accounted(20), {
-      timeoutMs: 120_000,
-      describe: () => `missing: ${tally(texts(), all).missing.join(', ')}`,
-    });
-    const result = tally(texts(), all);
+    const result = await e2e.shipAcrossRestart(namespace, texts, () => server.restart(1500));
     assert.equal(result.accounted, 20, 'nothing lost: each event on its own or inside a rate-limit summary');
     assert.deepEqual(result.duplicates, [], 'nothing sent twice');
     const limited = server.refusals.filter((r) => r.status === 429).length;

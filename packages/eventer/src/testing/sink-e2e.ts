@@ -59,6 +59,29 @@ export class SinkE2E {
     return createEvents(this.cluster, namespace, from, to, concurrency);
   }
 
+  /**
+   * Events 0..9, then `restart()` of the peer, then events 10..19: returns once every one of them is
+   * accounted for in `texts()` (on its own or inside a rate-limit summary, see tally), or throws
+   * naming the missing ones.
+   */
+  async shipAcrossRestart(
+    namespace: string,
+    texts: () => readonly string[],
+    restart: () => Promise<void>,
+  ): Promise<ReturnType<typeof tally>> {
+    const all = eventMessages(0, 20);
+    const accounted = (upTo: number) => tally(texts(), all.slice(0, upTo)).accounted >= upTo;
+    await this.createEvents(namespace, 0, 10);
+    await waitFor('the first events', () => accounted(10), { timeoutMs: 90_000 });
+    await restart();
+    await this.createEvents(namespace, 10, 20);
+    await waitFor('every event after the restart', () => accounted(20), {
+      timeoutMs: 120_000,
+      describe: () => `missing: ${tally(texts(), all).missing.join(', ')}`,
+    });
+    return tally(texts(), all);
+  }
+
   async teardown(): Promise<void> {
     for (const p of this.#processes) await p.stop('SIGKILL');
     if (this.#dir && !process.env.KEEP_E2E) await rm(this.#dir, { recursive: true, force: true });
