@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { processAlive } from './processes.ts';
 import { waitFor } from './wait.ts';
 
@@ -64,6 +65,42 @@ export async function attachRunDaemon<State extends RunDaemonState>(options: {
     { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs },
   );
   return { state, stateDir };
+}
+
+/**
+ * The daemon's side of attachRunDaemon: starts the peer, publishes `{ daemonPid, ...state }` (or
+ * the error) in <stateDir>/state.json, and stops the peer once, on SIGTERM/SIGINT or when the owner
+ * (the test runner) is gone, removing the state dir.
+ */
+export async function serveRunDaemon(
+  stateDir: string,
+  owner: number,
+  start: () => Promise<{ state: object; stop(): Promise<void> }>,
+): Promise<void> {
+  const publish = (state: object): void => {
+    const file = join(stateDir, 'state.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify({ daemonPid: process.pid, ...state }));
+    renameSync(`${file}.tmp`, file);
+  };
+  try {
+    const peer = await start();
+    publish(peer.state);
+    let stopping = false;
+    const stop = async (): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      await peer.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+      process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    while (processAlive(owner)) await delay(500);
+    await stop();
+  } catch (error) {
+    publish({ error: error instanceof Error ? error.message : String(error) });
+    process.exitCode = 1;
+  }
 }
 
 function readState<State>(file: string): State | undefined {

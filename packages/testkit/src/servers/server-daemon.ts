@@ -2,12 +2,12 @@
 // port in <stateDir>/state.json, serves POST /stop, /start, /restart on the control port (so a
 // test can take the server down mid-stream), and stops it when the owner (the test runner) is gone.
 //   node --conditions=development server-daemon.ts <kind> <stateDir> <ownerPid>
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from '../ports.ts';
-import { ProcessGroups, processAlive } from '../processes.ts';
+import { ProcessGroups } from '../processes.ts';
+import { serveRunDaemon } from '../run-daemon.ts';
 import { type ServerKind, serverDefinitions } from './definitions.ts';
 import { RealServer } from './server.ts';
 import type { ServerDaemonState } from './shared-server.ts';
@@ -19,17 +19,11 @@ if (!kind || !stateDir || !ownerText || !(kind in serverDefinitions)) {
 }
 const owner = Number(ownerText);
 
-function publish(state: ServerDaemonState): void {
-  const file = join(stateDir as string, 'state.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify(state));
-  renameSync(`${file}.tmp`, file);
-}
-
 const workDir = join(stateDir, 'server');
 mkdirSync(workDir, { recursive: true });
 const groups = new ProcessGroups(stateDir);
 groups.startWatchdog(owner, stateDir);
-try {
+await serveRunDaemon(stateDir, owner, async () => {
   const server = new RealServer(serverDefinitions[kind as ServerKind](), { workDir, port: await freePort(), groups });
   await server.start();
   let busy: Promise<void> = Promise.resolve();
@@ -55,22 +49,13 @@ try {
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
   const address = control.address();
   const controlPort = typeof address === 'object' && address ? address.port : 0;
-  publish({ daemonPid: process.pid, info: server.info, controlPort });
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    control.close();
-    await server.stop();
-    groups.stopWatchdog();
-    rmSync(stateDir, { recursive: true, force: true });
-    process.exit(0);
+  const state: Omit<ServerDaemonState, 'daemonPid'> = { info: server.info, controlPort };
+  return {
+    state,
+    stop: async () => {
+      control.close();
+      await server.stop();
+      groups.stopWatchdog();
+    },
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  while (processAlive(owner)) await delay(500);
-  await stop();
-} catch (error) {
-  publish({ daemonPid: process.pid, error: error instanceof Error ? error.message : String(error) });
-  process.exitCode = 1;
-}
+});
