@@ -24,13 +24,21 @@ export async function procStats(pid: number): Promise<ProcStats | undefined> {
   }
 }
 
+/** RSS over a window: peak, average, lowest, and every sample (ms since the epoch, KiB). */
+export interface RssWindow {
+  readonly peakMiB: number;
+  readonly averageMiB: number;
+  readonly minMiB: number;
+  readonly samples: readonly (readonly [number, number])[];
+}
+
 /** Samples a process's RSS every `everyMs`; `mark()` starts a new window for peak and average. */
 export class RssSampler {
   readonly #pid: () => number | undefined;
   readonly #timer: NodeJS.Timeout;
   #peakKiB = 0;
   #sumKiB = 0;
-  #samples = 0;
+  #samples: [number, number][] = [];
 
   constructor(pid: () => number | undefined, everyMs = 250) {
     this.#pid = pid;
@@ -40,17 +48,23 @@ export class RssSampler {
       if (!stats || !Number.isFinite(stats.rssKiB)) return;
       this.#peakKiB = Math.max(this.#peakKiB, stats.rssKiB);
       this.#sumKiB += stats.rssKiB;
-      this.#samples++;
+      this.#samples.push([Date.now(), stats.rssKiB]);
     }, everyMs);
     this.#timer.unref();
   }
 
-  /** Peak and average RSS (MiB) since the last mark, and starts a new window. */
-  mark(): { peakMiB: number; averageMiB: number } {
-    const result = { peakMiB: this.#peakKiB / 1024, averageMiB: this.#samples ? this.#sumKiB / this.#samples / 1024 : 0 };
+  /** RSS since the last mark, and starts a new window. */
+  mark(): RssWindow {
+    const samples = this.#samples;
+    const result = {
+      peakMiB: this.#peakKiB / 1024,
+      averageMiB: samples.length ? this.#sumKiB / samples.length / 1024 : 0,
+      minMiB: samples.length ? samples.reduce((low, [, kib]) => Math.min(low, kib), Number.POSITIVE_INFINITY) / 1024 : 0,
+      samples,
+    };
     this.#peakKiB = 0;
     this.#sumKiB = 0;
-    this.#samples = 0;
+    this.#samples = [];
     return result;
   }
 
