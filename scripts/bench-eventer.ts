@@ -17,7 +17,7 @@
  * pass/fail; --write puts the report in docs/benchmarks.md between the "bench-eventer" markers.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { percentile, postEvents, procStats, RssSampler, type RssWindow } from '.
 import { WebhookReceiver } from '../packages/eventer/src/testing/receiver.ts';
 import { startCluster } from '../packages/testkit/src/index.ts';
 import { bundle } from './bundle.ts';
+import { imageRuntime } from './lib/image-runtime.ts';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -42,20 +43,8 @@ const sustainMs = parseDuration(args.get('sustain') ?? '10m') ?? Number.NaN;
 const live = Number(args.get('live') ?? 100_000);
 const faults = Number(args.get('faults') ?? 900);
 
-const dockerfile = readFileSync(join(repo, 'docker', 'eventer.Dockerfile'), 'utf8');
-/** The node flags the image runs the eventer with (its ENTRYPOINT), unless --node-flags says otherwise. */
-function imageNodeFlags(): string[] {
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
-  return entrypoint ? (JSON.parse(entrypoint) as string[]).filter((a) => a.startsWith('--')) : [];
-}
-/** The image's environment (its ENV lines: NODE_ENV, the malloc settings). */
-function imageEnv(): Record<string, string> {
-  const lines = [...dockerfile.matchAll(/^ENV\s+(.+)$/gm)].flatMap((m) => (m[1] as string).split(/\s+/));
-  return Object.fromEntries(
-    lines.filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-  );
-}
-const nodeFlags = args.has('node-flags') ? (args.get('node-flags') ?? '').split(' ').filter(Boolean) : imageNodeFlags();
+const image = imageRuntime('eventer');
+const nodeFlags = args.has('node-flags') ? (args.get('node-flags') ?? '').split(' ').filter(Boolean) : image.nodeFlags;
 if (bursts.some((n) => !(n > 0)) || !(rate > 0) || !(sustainMs > 0) || !(live >= 0) || !(faults >= 0)) {
   process.stderr.write(
     'usage: bench-eventer.ts [--kube-eventer=PATH] [--bursts=2000,10000,50000] [--rate=200] [--sustain=10m] [--live=100000] [--faults=900] [--write]\n',
@@ -138,7 +127,7 @@ const shippers: Shipper[] = [
     [process.execPath, ...nodeFlags, launcher as string],
     [`--spool-dir=${join(dir, 'spool')}`, '--healthz-port=0', '--log-level=warn'],
     // A fresh container starts with an empty compile cache.
-    { ...imageEnv(), NODE_COMPILE_CACHE: join(dir, 'compile-cache') },
+    { ...image.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache') },
   ),
 ];
 if (theirs) shippers.push(await shipper('kube-eventer', [theirs.path], ['--healthz-port=0', '--v=0']));
@@ -351,7 +340,7 @@ const command = `node --conditions=development scripts/bench-eventer.ts ${proces
 const head = [
   `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, shared with other work), the real control plane of the test kit${theirs ? `, kube-eventer ${theirs.commit} (its defaults)` : ''}.`,
   `Command: \`${command}\`. Ours: the image's bundle, \`node ${nodeFlags.join(' ')} eventer.mjs\`, Node ${process.version}, the image's environment (${Object.entries(
-    imageEnv(),
+    image.env,
   )
     .filter(([k]) => k !== 'NODE_COMPILE_CACHE')
     .map(([k, v]) => `${k}=${v}`)

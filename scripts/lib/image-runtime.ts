@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * How an image runs its program: the node flags of the Dockerfile's ENTRYPOINT and the
+ * environment of its ENV lines, so benchmarks and tests run the bundle exactly as the image does.
+ */
+export function imageRuntime(dockerfile: 'eventer' | 'eventcenter' | 'npd'): { nodeFlags: string[]; env: Record<string, string> } {
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'docker', `${dockerfile}.Dockerfile`), 'utf8');
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)?.[1];
+  const argv = entrypoint ? (JSON.parse(entrypoint) as string[]) : [];
+  const afterNode = argv.slice(argv.findIndex((a) => a.endsWith('/node')) + 1);
+  const nodeFlags = afterNode.slice(
+    0,
+    Math.max(
+      0,
+      afterNode.findIndex((a) => !a.startsWith('--') || a === '--'),
+    ),
+  );
+  const pairs = [...text.matchAll(/^ENV\s+(.+)$/gm)].flatMap((m) => (m[1] as string).trim().split(/\s+/)).filter((p) => p.includes('='));
+  const env = Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  return { nodeFlags, env };
+}
