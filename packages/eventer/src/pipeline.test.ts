@@ -123,3 +123,32 @@ test('the shipped index stays bounded, with or without a checkpoint store', asyn
     assert.equal(pipeline.inFlight, 0);
   }
 });
+
+test('dedupe memory: shipped events are held once (the shipped index), in-flight ones until every sink is done', async () => {
+  const sink = new MemorySink();
+  let open = () => {};
+  sink.gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const t = setup([sink]);
+  for (let i = 0; i < 50; i++) t.pipeline.handle({ type: 'event', event: testEvent({ uid: `u${i}`, resourceVersion: String(100 + i) }) });
+  await t.clock.advance(0);
+  await flush();
+  assert.equal(t.pipeline.shippedSize, 0);
+  assert.equal(t.pipeline.indexEntries, 50, 'all in flight');
+  open();
+  sink.gate = undefined;
+  for (let i = 0; i < 20 && sink.events.length < 50; i++) {
+    await t.clock.advance(0);
+    await flush();
+  }
+  assert.equal(sink.events.length, 50);
+  assert.equal(t.pipeline.shippedSize, 50);
+  assert.equal(t.pipeline.indexEntries, 50, 'not a second copy of the shipped index');
+  // a replay of a shipped event is still deduped
+  t.pipeline.handle({ type: 'event', event: testEvent({ uid: 'u7', resourceVersion: '107' }) });
+  await t.clock.advance(0);
+  await flush();
+  assert.equal(sink.events.length, 50);
+  await t.stop();
+});

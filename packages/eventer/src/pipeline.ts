@@ -3,7 +3,7 @@ import type { Checkpoint, CheckpointStore } from './checkpoint.ts';
 import type { SinkWorker } from './delivery.ts';
 import type { ShippedJournal } from './journal.ts';
 import type { EventerMetrics } from './metrics.ts';
-import { type ShippedEntry, ShippedIndex } from './shipped.ts';
+import { DispatchedIndex, type ShippedEntry, ShippedIndex } from './shipped.ts';
 import type { SourceItem } from './source.ts';
 
 interface Pending {
@@ -29,7 +29,7 @@ export class Pipeline {
   /** What every sink is done with (persisted). */
   readonly #shipped: ShippedIndex;
   /** What was handed to the sinks (in memory): dedupes replays of events still in flight. */
-  readonly #dispatched: ShippedIndex;
+  readonly #dispatched: DispatchedIndex;
   readonly #pending = new Map<number, Pending>();
   readonly #journal: ShippedJournal | undefined;
   #journalFailing = false;
@@ -67,7 +67,7 @@ export class Pipeline {
       this.#shipped.recordEntry(uid, resourceVersion, count, timestamp);
     }
     this.#journal = options.journal;
-    this.#dispatched = this.#shipped.clone();
+    this.#dispatched = new DispatchedIndex(this.#shipped);
     this.#resourceVersion = options.checkpoint?.resourceVersion ?? '';
   }
 
@@ -85,6 +85,11 @@ export class Pipeline {
     return this.#pending.size;
   }
 
+  /** Dedupe entries held in memory: the shipped index and the changes in flight (bounded by maxEntries + in flight). */
+  get indexEntries(): number {
+    return this.#shipped.size + this.#dispatched.inFlight;
+  }
+
   /** Called by the workers. */
   readonly done = (seqs: readonly number[]): void => {
     const accepted: ShippedEntry[] = [];
@@ -95,6 +100,7 @@ export class Pipeline {
       if (pending.remaining <= 0 && pending.event) {
         const event = pending.event;
         this.#shipped.record(event);
+        this.#dispatched.settle(event);
         accepted.push([event.uid, event.resourceVersion, event.count, event.timestamp]);
       }
     }
@@ -124,7 +130,7 @@ export class Pipeline {
     // A relist reports everything as "added"; the index knows which are updates.
     const change = this.#dispatched.has(event.uid) ? 'updated' : 'added';
     if (change !== event.change) event = { ...event, change };
-    this.#dispatched.record(event);
+    this.#dispatched.dispatch(event);
     this.#metrics.events.inc({ change });
     this.#pending.set(seq, { remaining: this.#workers.length, event });
     if (this.#workers.length === 0) this.done([seq]);
@@ -143,7 +149,6 @@ export class Pipeline {
   checkpoint(): Checkpoint {
     const now = this.#clock.now();
     this.#shipped.prune(now);
-    this.#dispatched.prune(now);
     const { horizon, entries } = this.#shipped.toJSON();
     return {
       version: 1,
@@ -163,7 +168,6 @@ export class Pipeline {
       this.#dirty = false;
       const now = this.#clock.now();
       this.#shipped.prune(now);
-      this.#dispatched.prune(now);
       return;
     }
     const run = this.#lastSave.then(async () => {

@@ -44,9 +44,7 @@ export class ShippedIndex {
   isNew(event: KubeEvent): boolean {
     const entry = this.#entries.get(event.uid);
     if (!entry) return event.timestamp > this.#horizon || this.#horizon === 0;
-    if (event.count !== entry.count) return event.count > entry.count;
-    if (event.resourceVersion === entry.resourceVersion) return false;
-    return resourceVersionNewer(event.resourceVersion, entry.resourceVersion);
+    return newerThan(event, entry);
   }
 
   record(event: KubeEvent): void {
@@ -106,9 +104,51 @@ export class ShippedIndex {
     }
     return index;
   }
+}
 
-  clone(): ShippedIndex {
-    return ShippedIndex.from(this.toJSON(), { ttlMs: this.#ttlMs, maxEntries: this.#maxEntries });
+/** Whether `event` is a later change of the event `entry` recorded. */
+function newerThan(event: KubeEvent, entry: Entry): boolean {
+  if (event.count !== entry.count) return event.count > entry.count;
+  if (event.resourceVersion === entry.resourceVersion) return false;
+  return resourceVersionNewer(event.resourceVersion, entry.resourceVersion);
+}
+
+/**
+ * What was handed to the sinks: the shipped index plus the events still in flight. Only the
+ * in-flight changes are held here (not a copy of the shipped index), so dedupe of replays costs
+ * memory for what is in flight, not a second index of every shipped event.
+ */
+export class DispatchedIndex {
+  readonly #shipped: ShippedIndex;
+  readonly #inFlight = new Map<string, Entry>();
+
+  constructor(shipped: ShippedIndex) {
+    this.#shipped = shipped;
+  }
+
+  /** Changes handed to the sinks and not yet shipped (one per event uid, the latest). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  has(uid: string): boolean {
+    return this.#inFlight.has(uid) || this.#shipped.has(uid);
+  }
+
+  /** Whether this event is a change not handed to the sinks yet. */
+  isNew(event: KubeEvent): boolean {
+    const entry = this.#inFlight.get(event.uid);
+    return entry ? newerThan(event, entry) : this.#shipped.isNew(event);
+  }
+
+  dispatch(event: KubeEvent): void {
+    this.#inFlight.set(event.uid, { resourceVersion: event.resourceVersion, count: event.count, timestamp: event.timestamp });
+  }
+
+  /** Every sink is done with this change (the shipped index has it): forget it unless a later one is in flight. */
+  settle(event: KubeEvent): void {
+    const entry = this.#inFlight.get(event.uid);
+    if (entry && entry.resourceVersion === event.resourceVersion && entry.count === event.count) this.#inFlight.delete(event.uid);
   }
 }
 
