@@ -8,8 +8,9 @@ import { sharedCluster } from '@ack-npd/testkit';
 import { type FaultContext, faultTable, runScenarios, scenarios, withinBound } from './testing/faults.ts';
 
 // The short fault-injection run (the full one: scripts/faults-eventer.ts → docs/reliability.md).
-// Kill -9, graceful and kill -9 failover, apiserver restart and 410 are in e2e.test.ts and
-// apiserver-restart.test.ts; here the destination-side faults and hostile input, concurrently.
+// Kill -9, kill -9 failover, apiserver restart and 410 are in e2e.test.ts and
+// apiserver-restart.test.ts; here the destination-side faults, hostile input and the graceful
+// leader handover with a slow last request, concurrently.
 // SLS WriteQuotaExceed runs in the full suite only: under this runner it delivered nothing
 // (it passes run alone by scripts/faults-eventer.ts; not yet understood - see the report).
 const SHORT = [
@@ -19,6 +20,9 @@ const SHORT = [
   'a 1 MiB event message',
   'control characters, lone surrogates, invalid UTF-8 in messages',
   'spool disk full',
+  // The leader's last request outlasts the lease: 0 duplicates only if the final checkpoint
+  // is saved before the lease is given up (it failed with 1 duplicate before that fix).
+  'leader graceful handover (SIGTERM), 2 replicas',
 ];
 
 let context: FaultContext;
