@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -41,6 +41,13 @@ test('destination faults and hostile input: nothing lost or duplicated beyond th
   assert.equal(selected.length, SHORT.length);
   const rows = await runScenarios(context, selected, 4);
   process.stdout.write(faultTable(rows).replace(/^/gm, '# '));
+  // A row beyond its bound: the eventers' logs go with the failure (the directory is removed after).
+  if (!rows.every(withinBound)) {
+    for (const name of (await readdir(context.dir)).filter((n) => n.endsWith('.log')).sort()) {
+      const lines = (await readFile(join(context.dir, name), 'utf8')).trimEnd().split('\n');
+      process.stdout.write(`# --- ${name} (last 40 of ${lines.length} lines)\n${lines.slice(-40).join('\n').replace(/^/gm, '# ')}\n`);
+    }
+  }
   for (const row of rows) {
     assert.ok(row.created > 0, row.scenario);
     assert.ok(withinBound(row), `${row.scenario}: ${row.lost} lost, ${row.duplicated} duplicated; bound: ${row.bound.text}`);
