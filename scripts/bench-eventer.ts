@@ -374,11 +374,12 @@ const head = [
   '|---|---|---|---|',
   ...shippers.flatMap((s) => targets(s.name)),
   '',
-  'Where our RSS goes (process.memoryUsage and /proc/PID/smaps of the bundle at idle): about 45-54 MiB are clean pages of the node binary itself',
-  '(its text and read-only data: shared, reclaimable page cache, 35 MiB for an empty `node -e`); the V8 heap is 13-18 MiB (the shipped indexes,',
-  'two maps of at most 8,000 entries each, are a few hundred KiB) and external memory 8 MiB (the 4 MB bundle source). Cold, glibc kept another',
-  "~25 MiB: the parser's zone memory of loading the bundle stayed on the brk heap because malloc raises its mmap threshold after the first large",
-  'free; the image fixes the threshold at 32 KiB (`MALLOC_MMAP_THRESHOLD_=32768` in docker/eventer.Dockerfile, tested by scripts/bundle.test.ts).',
+  'Where our RSS goes (process.memoryUsage and /proc/PID/smaps of the bundle): 45-54 MiB are clean pages of the node binary itself (its text and',
+  'read-only data: shared, reclaimable page cache; 35 MiB for an empty `node -e`); the V8 heap is 15-25 MiB (used 14-19) and external memory',
+  '8 MiB (the 4 MB bundle source). The dedupe index (at most 8,000 entries, ~2.9 MiB full) is held once: the in-flight overlay does not copy it.',
+  'Cold, glibc kept another ~25 MiB: the zone memory of compiling the bundle stayed on the brk heap because malloc raises its mmap threshold',
+  'after the first large free; the image fixes it at 32 KiB (`MALLOC_MMAP_THRESHOLD_=32768`, docker/eventer.Dockerfile; tested by',
+  'scripts/bundle.test.ts). What remains after load is V8 keeping a larger old space (heap total 16 → 22-25 MiB) and more touched binary pages.',
 ];
 const report = `${head.join('\n')}\n`;
 process.stdout.write(report);
