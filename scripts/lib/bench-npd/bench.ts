@@ -16,7 +16,7 @@ import { parseDuration } from '../../../packages/core/src/duration.ts';
 import { NPD_CLUSTER_ROLE } from '../../../packages/npd/src/rbac.ts';
 import { sharedCluster } from '../../../packages/testkit/src/shared.ts';
 import { measureDependencies } from './deps.ts';
-import { imageNodeFlags } from './image-flags.ts';
+import { chartNodeOptions, imageNodeFlags } from './image-flags.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
 const upstreamDir = args.get('upstream') ?? '';
@@ -33,7 +33,7 @@ const TICKS = 100; // getconf CLK_TCK on every Linux Node supports
 const SAMPLE_MS = 2000;
 const WARMUP_S = 20;
 /** V8 flags the chart sets (NODE_OPTIONS) for the agent, and those the image's entrypoint passes. */
-export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
+export const AGENT_NODE_OPTIONS = chartNodeOptions();
 const AGENT_NODE_FLAGS = imageNodeFlags();
 
 interface Sample {
