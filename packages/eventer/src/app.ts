@@ -45,9 +45,12 @@ export interface EventerDeps {
 
 /**
  * The running eventer: sinks are built once (a follower is warm: client and sinks ready);
- * each leadership term loads the checkpoint, lists/watches from it and delivers, and on
- * the end of the term stops the source, lets in-flight sends finish, spools the rest and
- * saves the checkpoint before the lease is released.
+ * each leadership term loads the checkpoint (after the lease is won, never a cached one),
+ * claims it with a conditional write, lists/watches from it and delivers. At the end of a
+ * term it stops sending at once, lets in-flight sends finish and, while the lease is still
+ * held (the elector keeps renewing until this returns), saves the final checkpoint; only
+ * then is the lease released. A replica that lost the lease writes nothing: its conditional
+ * write could not land over the new leader's claim anyway.
  */
 export class Eventer {
   readonly #deps: EventerDeps;
@@ -159,7 +162,14 @@ export class Eventer {
         }),
       );
     }
+    // Another replica wrote the checkpoint since we read it: it leads; stop shipping now.
+    const fenced = new AbortController();
+    const ended = AbortSignal.any([signal, fenced.signal]);
     pipeline = new Pipeline({
+      onConflict: () => {
+        if (!fenced.signal.aborted) logger.warn('checkpoint taken over by another replica: stopping event shipping');
+        fenced.abort();
+      },
       workers,
       ...(this.#store ? { store: this.#store } : {}),
       ...(checkpoint ? { checkpoint } : {}),
@@ -181,17 +191,21 @@ export class Eventer {
     this.#source = source;
     this.#workers = workers;
     this.#leading = true;
+    // Workers stop taking new batches the moment the term ends (a send in flight finishes).
     const stopWorkers = new AbortController();
     const stopSaver = new AbortController();
-    const running = workers.map((worker) => worker.run(stopWorkers.signal));
+    // The claim: a write conditional on what we loaded, so a late write of the previous leader fails.
+    if (this.#elector) await pipeline.save();
+    const running = workers.map((worker) => worker.run(AbortSignal.any([ended, stopWorkers.signal])));
     const saver = pipeline.runSaver(stopSaver.signal);
     try {
-      await pipeline.consume(source.run(signal));
+      if (!ended.aborted) await pipeline.consume(source.run(ended));
     } catch (error) {
-      if (!signal.aborted) logger.error({ err: error }, 'event source failed');
+      if (!ended.aborted) logger.error({ err: error }, 'event source failed');
     } finally {
-      // Stop in order: no new events; in-flight sends finish (bounded by the send timeout);
-      // what is left in memory goes to the spool; the checkpoint records it all.
+      // Stop in order: no new sends; in-flight sends finish (bounded by the send timeout) and
+      // are acknowledged; what is left in memory is not (the next leader reads it again); the
+      // checkpoint records what was acknowledged.
       stopWorkers.abort();
       const grace = new AbortController();
       await Promise.race([Promise.all(running), clock.sleep(10_000, grace.signal).catch(() => undefined)]);
@@ -200,8 +214,10 @@ export class Eventer {
       stopSaver.abort();
       await saver;
       // After losing the lease another replica may already be writing the checkpoint.
-      if (!this.#elector || this.#elector.leaseValid) await pipeline.save();
-      else logger.warn('lease expired before the final checkpoint: not writing it');
+      if (fenced.signal.aborted) logger.warn('not writing the final checkpoint: another replica took it over');
+      else if (!this.#elector || this.#elector.leaseValid) await pipeline.save();
+      else
+        logger.warn('lease lost before the final checkpoint: not writing it (the new leader resends what was shipped since the last save)');
       this.#leading = false;
       this.#startDrain(workers);
       logger.info({ resourceVersion: pipeline.resourceVersion }, 'stopped event shipping');

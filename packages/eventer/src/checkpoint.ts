@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ProjectError } from '@ack-npd/core';
 import type { KubeClient } from '@ack-npd/core/kube-lite';
 import { KubeApiError } from './errors.ts';
 import { kubeJson } from './kube-http.ts';
@@ -73,15 +74,27 @@ interface ConfigMap {
   data?: Record<string, string>;
 }
 
+/** Another replica wrote the checkpoint since this one last read or wrote it. */
+export class CheckpointConflictError extends ProjectError {
+  constructor(store: string) {
+    super('ERR_CHECKPOINT_CONFLICT', `${store}: written by another replica since this one read it; not overwriting it`);
+  }
+}
+
 /**
  * A ConfigMap (key `checkpoint.json`), shared by the replicas: the leader writes, a new
- * leader reads it on takeover. Writes are plain updates: the Lease decides who writes.
+ * leader reads it on takeover. Every write is conditional on the resourceVersion this
+ * replica last read or wrote (optimistic concurrency), so a replica that lost the lease can
+ * never clobber what a newer leader wrote: it gets CheckpointConflictError instead.
  */
 export class ConfigMapCheckpointStore implements CheckpointStore {
   readonly #kube: KubeClient;
   readonly #namespace: string;
   readonly #name: string;
-  #exists: boolean | undefined;
+  /** The ConfigMap's resourceVersion as last read or written; "" when it did not exist; undefined before a load. */
+  #resourceVersion: string | undefined;
+  /** A write conflicted: no more writes until the next load. */
+  #conflict = false;
 
   constructor(options: { kube: KubeClient; namespace: string; name: string }) {
     this.#kube = options.kube;
@@ -97,44 +110,50 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
   async load(): Promise<Checkpoint | undefined> {
     try {
       const cm = await kubeJson<ConfigMap>(this.#kube, this.#path());
-      this.#exists = true;
+      this.#resourceVersion = cm.metadata.resourceVersion ?? '';
+      this.#conflict = false;
       const text = cm.data?.[KEY];
       return text ? parse(text) : undefined;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) {
-        this.#exists = false;
+        this.#resourceVersion = '';
+        this.#conflict = false;
         return undefined;
       }
       throw error;
     }
   }
   async save(checkpoint: Checkpoint): Promise<void> {
+    if (this.#conflict) throw new CheckpointConflictError(this.description);
+    if (this.#resourceVersion === undefined) await this.load();
+    const metadata = {
+      name: this.#name,
+      namespace: this.#namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'ack-npd-eventer' },
+    };
+    const data = { [KEY]: JSON.stringify(checkpoint) };
+    const create = this.#resourceVersion === '';
     const body: ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: {
-        name: this.#name,
-        namespace: this.#namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'ack-npd-eventer' },
-      },
-      data: { [KEY]: JSON.stringify(checkpoint) },
+      metadata: create ? metadata : { ...metadata, resourceVersion: this.#resourceVersion as string },
+      data,
     };
-    if (this.#exists !== false) {
-      try {
-        await kubeJson(this.#kube, this.#path(), { method: 'PUT', body });
-        this.#exists = true;
-        return;
-      } catch (error) {
-        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      }
-    }
     try {
-      await kubeJson(this.#kube, this.#path(''), { method: 'POST', body });
+      const written = await kubeJson<ConfigMap>(this.#kube, this.#path(create ? '' : this.#name), {
+        method: create ? 'POST' : 'PUT',
+        body,
+      });
+      this.#resourceVersion = written.metadata.resourceVersion ?? '';
     } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-      await kubeJson(this.#kube, this.#path(), { method: 'PUT', body });
+      // 409: a stale resourceVersion, or created meanwhile; 404: deleted meanwhile. Either way
+      // not ours to write any more: the next load (a new term) reads the current state.
+      if (error instanceof KubeApiError && (error.status === 409 || error.status === 404)) {
+        this.#conflict = true;
+        throw new CheckpointConflictError(this.description);
+      }
+      throw error;
     }
-    this.#exists = true;
   }
 }
 

@@ -18,7 +18,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
   }
 }
 
-function candidate(identity: string, name: string) {
+function candidate(identity: string, name: string, finalStepMs = 0) {
   const elector = new LeaderElector({
     kube: server.kube(),
     namespace: 'ns',
@@ -35,7 +35,9 @@ function candidate(identity: string, name: string) {
   const running = elector.run(stop.signal, async (leadership) => {
     terms.push('start');
     await new Promise<void>((resolve) => leadership.addEventListener('abort', () => resolve(), { once: true }));
-    terms.push('end');
+    // The term's final work (the checkpoint save) after the stop.
+    if (finalStepMs > 0) await new Promise((resolve) => setTimeout(resolve, finalStepMs));
+    terms.push(elector.leaseValid ? 'end, lease still held' : 'end');
   });
   return { elector, stop, terms, running };
 }
@@ -51,7 +53,7 @@ test('one leader at a time; a graceful stop releases the lease and the follower 
   const stoppedAt = Date.now();
   a.stop.abort();
   await a.running;
-  assert.deepEqual(a.terms, ['start', 'end']);
+  assert.deepEqual(a.terms, ['start', 'end, lease still held']);
   await waitFor(() => b.elector.leading);
   assert.ok(Date.now() - stoppedAt < 900, 'took over before the lease would have expired');
   assert.equal(server.holder('ns', 'graceful'), 'b');
@@ -90,4 +92,24 @@ test('a leader that cannot renew steps down after the renew deadline', async () 
   assert.equal(d.elector.leaseValid, false);
   d.stop.abort();
   await d.running;
+});
+
+test('after a graceful stop the lease is renewed until the final step is done, however long it takes', async () => {
+  const e = candidate('e', 'slow-save', 2500);
+  await waitFor(() => e.elector.leading);
+  const f = candidate('f', 'slow-save');
+  try {
+    e.stop.abort();
+    // 2.5 s: longer than the 1 s lease; without renewing, f would take over meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(f.elector.leading, false);
+    assert.equal(server.holder('ns', 'slow-save'), 'e');
+    await e.running;
+    assert.deepEqual(e.terms, ['start', 'end, lease still held']);
+    await waitFor(() => f.elector.leading);
+  } finally {
+    e.stop.abort();
+    f.stop.abort();
+    await Promise.all([e.running, f.running]);
+  }
 });

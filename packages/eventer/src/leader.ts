@@ -38,7 +38,9 @@ function microTime(ms: number): string {
  * the lease when the holder has not renewed it for leaseDuration as observed by the candidate's
  * own clock (no clock-skew assumptions); the leader renews every retryPeriod and steps down
  * when it could not renew within renewDeadline; a graceful stop releases the lease so the
- * follower takes over at once.
+ * follower takes over at once. A graceful stop ends the term (the leader stops shipping) but
+ * keeps renewing until the term's final work (the checkpoint) is done, and only then releases:
+ * a follower can never start from a checkpoint older than what the leader shipped.
  */
 export class LeaderElector {
   readonly #options: LeaderElectionOptions;
@@ -47,6 +49,7 @@ export class LeaderElector {
   readonly #retryMs: number;
   #observed: { holder: string; renewTime: string; at: number } | undefined;
   #leading = false;
+  /** When the last successful acquire/renew was sent (before the request: the holder's view is never late). */
   #lastRenew = 0;
 
   constructor(options: LeaderElectionOptions) {
@@ -101,6 +104,7 @@ export class LeaderElector {
         throw error;
       }
       this.#observed = { holder: identity, renewTime: spec.renewTime, at: now };
+      this.#lastRenew = now;
       return true;
     }
     const holder = lease.spec.holderIdentity ?? '';
@@ -126,6 +130,7 @@ export class LeaderElector {
       throw error;
     }
     this.#observed = { holder: identity, renewTime: spec.renewTime, at: now };
+    this.#lastRenew = now;
     return true;
   }
 
@@ -147,8 +152,10 @@ export class LeaderElector {
 
   /**
    * Campaigns until `signal` aborts; each time leadership is won, runs `lead(leadership)`
-   * and aborts `leadership` when the lease is lost. Resolves after `signal` aborted and the
-   * current term ended (the lease is released).
+   * and aborts `leadership` when the lease is lost or `signal` aborts. After a stop the lease
+   * is still renewed until `lead` returns (its final checkpoint save), then released; after a
+   * loss `leaseValid` is false at once. Resolves after `signal` aborted and the current term
+   * ended.
    */
   async run(signal: AbortSignal, lead: (leadership: AbortSignal) => Promise<void>): Promise<void> {
     const { clock, logger } = this.#options;
@@ -166,13 +173,16 @@ export class LeaderElector {
       logger.info({ lease: `${this.#options.namespace}/${this.#options.name}` }, 'became leader');
       this.#leading = true;
       const term = new AbortController();
+      const renewal = new AbortController();
       const onStop = () => term.abort();
       signal.addEventListener('abort', onStop, { once: true });
-      const renewing = this.#renew(term);
+      if (signal.aborted) term.abort();
+      const renewing = this.#renew(term, renewal.signal);
       try {
         await lead(term.signal);
       } finally {
         term.abort();
+        renewal.abort();
         await renewing;
         signal.removeEventListener('abort', onStop);
         this.#leading = false;
@@ -182,20 +192,20 @@ export class LeaderElector {
     }
   }
 
-  async #renew(term: AbortController): Promise<void> {
+  /** Renews until `renewal` aborts; when it cannot within renewDeadline, ends the term and gives up the lease's validity. */
+  async #renew(term: AbortController, renewal: AbortSignal): Promise<void> {
     const { clock, logger } = this.#options;
-    this.#lastRenew = clock.now();
-    while (!term.signal.aborted) {
-      await clock.sleep(this.#retryMs, term.signal).catch(() => undefined);
-      if (term.signal.aborted) return;
+    while (!renewal.aborted) {
+      await clock.sleep(this.#retryMs, renewal).catch(() => undefined);
+      if (renewal.aborted) return;
       let ok = false;
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (error) {
         logger.warn({ err: error }, 'lease renew failed');
       }
-      if (ok) this.#lastRenew = clock.now();
-      else if (clock.now() - this.#lastRenew >= this.#renewMs) {
+      if (!ok && clock.now() - this.#lastRenew >= this.#renewMs) {
+        this.#lastRenew = Number.NEGATIVE_INFINITY;
         term.abort();
         return;
       }

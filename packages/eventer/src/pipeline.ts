@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '@ack-npd/core';
-import type { Checkpoint, CheckpointStore } from './checkpoint.ts';
+import { type Checkpoint, CheckpointConflictError, type CheckpointStore } from './checkpoint.ts';
 import type { SinkWorker } from './delivery.ts';
 import type { ShippedJournal } from './journal.ts';
 import type { EventerMetrics } from './metrics.ts';
@@ -37,7 +37,8 @@ export class Pipeline {
   #resourceVersion: string;
   #dirty = false;
   #wakeSaver: (() => void) | undefined;
-  #lastSave: Promise<void> = Promise.resolve();
+  #lastSave: Promise<boolean> = Promise.resolve(true);
+  readonly #onConflict: (() => void) | undefined;
 
   constructor(options: {
     workers: readonly SinkWorker[];
@@ -53,6 +54,8 @@ export class Pipeline {
     /** Local write-ahead record of accepted events (see journal.ts) and what it held at start. */
     journal?: ShippedJournal;
     journalEntries?: readonly ShippedEntry[];
+    /** The store refused a write: another replica wrote the checkpoint since (it leads now). */
+    onConflict?: () => void;
   }) {
     this.#workers = options.workers;
     this.#store = options.store;
@@ -67,6 +70,7 @@ export class Pipeline {
       this.#shipped.recordEntry(uid, resourceVersion, count, timestamp);
     }
     this.#journal = options.journal;
+    this.#onConflict = options.onConflict;
     this.#dispatched = this.#shipped.clone();
     this.#resourceVersion = options.checkpoint?.resourceVersion ?? '';
   }
@@ -155,8 +159,8 @@ export class Pipeline {
     };
   }
 
-  /** Saves once now (serialized with the background saver). */
-  async save(): Promise<void> {
+  /** Saves once now (serialized with the background saver); false when it could not. */
+  async save(): Promise<boolean> {
     const store = this.#store;
     if (!store) {
       // Nothing to persist, but the indexes must stay bounded.
@@ -164,7 +168,7 @@ export class Pipeline {
       const now = this.#clock.now();
       this.#shipped.prune(now);
       this.#dispatched.prune(now);
-      return;
+      return true;
     }
     const run = this.#lastSave.then(async () => {
       this.#dirty = false;
@@ -173,14 +177,19 @@ export class Pipeline {
         await store.save(this.checkpoint());
         await this.#journal?.commit();
         this.#metrics.checkpoints.inc({ result: 'ok' });
+        return true;
       } catch (error) {
         this.#dirty = true;
         this.#metrics.checkpoints.inc({ result: 'error' });
-        this.#logger.warn({ err: error, store: store.description }, 'checkpoint save failed');
+        if (error instanceof CheckpointConflictError) {
+          this.#logger.warn({ store: store.description }, error.message);
+          this.#onConflict?.();
+        } else this.#logger.warn({ err: error, store: store.description }, 'checkpoint save failed');
+        return false;
       }
     });
     this.#lastSave = run;
-    await run;
+    return await run;
   }
 
   /** Saves the checkpoint whenever it changed, at most every minSaveGapMs. */

@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { z } from 'zod';
 import { SinkError } from '../errors.ts';
 import type { KubeEvent, Sink, SinkContext, SinkFactory, SinkSpec } from '../types.ts';
@@ -6,6 +5,7 @@ import { truncateUtf8 } from './chat/card.ts';
 import { type ChatOptions, chatFilter, parseChatOptions } from './chat/options.ts';
 import { postChatJson } from './chat/transport.ts';
 import { goTimeString } from './dingtalk/message.ts';
+import { httpText } from './http.ts';
 import { goEscape } from './sls/event-json.ts';
 import { weComError } from './wecom.ts';
 
@@ -120,9 +120,9 @@ export const createWeChatSink: SinkFactory = (spec: SinkSpec, context: SinkConte
     let status: number;
     let text: string;
     try {
-      const response = await request(url, { method: 'GET', signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) });
-      status = response.statusCode;
-      text = await response.body.text();
+      const response = await httpText(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) });
+      status = response.status;
+      text = response.text;
     } catch (error) {
       if (signal.aborted) throw error;
       throw new SinkError(spec.name, `WeCom gettoken failed: ${(error as Error).name}`, { retryable: true });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, ConfigError } from '@ack-npd/core';
-import { request } from 'undici';
+import { httpText } from '../http.ts';
 
 /**
  * Alibaba Cloud credentials for the SLS and EventBridge sinks, from (first found wins):
@@ -168,10 +168,9 @@ interface RamRoleCredentials {
 }
 
 async function getText(url: string): Promise<string> {
-  const response = await request(url, { method: 'GET', signal: AbortSignal.timeout(5000) });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`ECS metadata answered HTTP ${response.statusCode}`);
-  return text;
+  const response = await httpText(url, { signal: AbortSignal.timeout(5000) });
+  if (response.status !== 200) throw new Error(`ECS metadata answered HTTP ${response.status}`);
+  return response.text;
 }
 
 function ecsRamRoleProvider(endpoint: string, roleName: string | undefined, clock: Clock): CredentialsProvider {
