@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { connect } from 'node:net';
+import { monotonicMs } from '@ack-npd/core';
 import type { HostFs } from '../hostfs.ts';
 import type { ConditionDefault } from '../types.ts';
 import type { ProbeCondition } from './probe.ts';
@@ -153,7 +154,7 @@ const scans = new WeakMap<HostFs, { at: number; scan: Promise<{ processes: Proce
  * irqbalance_check, ps_hang_check and zombie_check all read it, and one scan serves them all.
  */
 export function scanProcesses(hostfs: HostFs, maxAgeMs = SCAN_SHARE_MS): Promise<{ processes: ProcessInfo[]; malformed: number }> {
-  const now = performance.now();
+  const now = monotonicMs();
   const cached = scans.get(hostfs);
   if (cached && now - cached.at < maxAgeMs) return cached.scan;
   const scan = readProcesses(hostfs);
@@ -263,7 +264,7 @@ export function tryConnect(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<number> {
-  const started = performance.now();
+  const started = monotonicMs();
   return new Promise<number>((resolve, reject) => {
     const socket = connect(target);
     let done = false;
@@ -274,7 +275,7 @@ export function tryConnect(
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (error) reject(error);
-      else resolve(performance.now() - started);
+      else resolve(monotonicMs() - started);
     };
     const onAbort = (): void => finish(new Error('aborted'));
     const timer = setTimeout(() => finish(Object.assign(new Error(`no answer within ${timeoutMs}ms`), { code: 'ETIMEDOUT' })), timeoutMs);
