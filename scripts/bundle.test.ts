@@ -49,6 +49,18 @@ describe('bundled programs', { timeout: 120_000 }, () => {
     });
   }
 
+  it('npd.mjs loads only the built-ins it uses (no lazy export of node:util, node:fs or node:crypto read for nothing)', async () => {
+    // A preload that reports which of Node's modules were loaded once the agent parsed its flags.
+    const report = join(out, 'report-modules.cjs');
+    writeFileSync(report, "process.on('exit', () => process.stderr.write('MODULES ' + process.moduleLoadList.join(',')));\n");
+    const { stderr } = await run(process.execPath, ['--require', report, join(out, 'npd.mjs'), '--help'], { env, cwd: out });
+    const loaded = new Set((/MODULES (.*)/.exec(stderr)?.[1] ?? '').split(','));
+    assert.ok(loaded.has('NativeModule internal/util/parse_args/parse_args'), 'the report works: parseArgs was loaded');
+    for (const unused of ['worker_threads', 'internal/util/diff', 'internal/crypto/webcrypto', 'crypto']) {
+      assert.ok(!loaded.has(`NativeModule ${unused}`), `${unused} loaded by npd --help`);
+    }
+  });
+
   it('npd.mjs runs a standalone cycle: a custom plug-in and the kernel monitor on a fixture host, conditions on stdout', async () => {
     const host = join(out, 'host');
     cpSync(join(npdSrc, 'fixtures', 'host'), host, { recursive: true });

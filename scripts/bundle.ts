@@ -9,6 +9,7 @@
  * module cannot cache its own compilation, hence the two files.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 
@@ -57,6 +58,39 @@ const inlineSlsProto: Plugin = {
   },
 };
 
+/**
+ * Node built-ins reached through process.getBuiltinModule() instead of ESM imports, behind a facade
+ * of plain getters. An ESM import of a built-in builds its module namespace, and esbuild's CommonJS
+ * interop copies every property descriptor: either way every lazy export is loaded (`node:util`
+ * loads worker_threads and the diff code, `node:fs` its promises API and readline, `node:crypto`
+ * WebCrypto), each module's JavaScript paged in from node's binary and compiled: several MiB of RSS
+ * for code the program never runs. The facade forwards a property only when the program reads it.
+ */
+export const builtinsOnDemand: Plugin = {
+  name: 'builtins-on-demand',
+  setup(b) {
+    const names = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!names.has(name) && !args.path.startsWith('node:')) return undefined;
+      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+      return { path: `node:${name}`, namespace: 'node-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: [
+        `const m = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+        'const facade = {};',
+        'for (const name of Object.getOwnPropertyNames(m)) Object.defineProperty(facade, name, { get: () => m[name], enumerable: true });',
+        'module.exports = facade;',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Programs whose every built-in is loaded on demand (the node agent: its RSS is budgeted). */
+const ON_DEMAND: readonly Program[] = ['npd', 'log-counter'];
+
 export async function bundle(programs: readonly Program[], out: string): Promise<string[]> {
   await mkdir(out, { recursive: true });
   const files: string[] = [];
@@ -70,7 +104,7 @@ export async function bundle(programs: readonly Program[], out: string): Promise
       logLevel: 'warning',
       // pg loads its optional native binding only when asked to; the image never asks.
       external: ['pg-native'],
-      plugins: [inlineSlsProto],
+      plugins: ON_DEMAND.includes(program) ? [builtinsOnDemand, inlineSlsProto] : [inlineSlsProto],
     });
     const launcher = join(out, `${program}.mjs`);
     await writeFile(launcher, launcherSource(program), { mode: 0o755 });

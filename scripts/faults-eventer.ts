@@ -9,6 +9,7 @@
  * recover, bound); --write puts it in docs/reliability.md between the "faults-eventer" markers.
  * Exits 1 when a row is beyond its documented bound.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,8 @@ if (args.has('write')) {
   const block = `<!-- faults-eventer:start -->\n${report}<!-- faults-eventer:end -->`;
   const pattern = /<!-- faults-eventer:start -->[\s\S]*<!-- faults-eventer:end -->/;
   await writeFile(file, pattern.test(doc) ? doc.replace(pattern, block) : `${doc.trimEnd()}\n\n${block}\n`);
+  // As the lint wants it (aligned table columns), like bench-npd does for docs/benchmarks.md.
+  spawnSync(join(repo, 'node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
   say(`wrote ${file}`);
 }
 process.exitCode = rows.every(withinBound) ? 0 : 1;

@@ -202,7 +202,7 @@ describe('chart ack-node-problem-detector', () => {
       return spec?.template.spec.containers[0];
     };
     const defaults = await agent([]);
-    assert.equal(defaults?.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-semi-space-size=1');
+    assert.equal(defaults?.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-semi-space-size=1 --v8-pool-size=1');
     assert.deepEqual(defaults?.resources, { requests: { cpu: '10m', memory: '80Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
     const none = await agent(['--set', 'npd.nodeOptions=']);
     assert.ok(!none?.env.some((e) => e.name === 'NODE_OPTIONS'));

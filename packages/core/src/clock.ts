@@ -13,3 +13,11 @@ export const systemClock: Clock = {
     await delay(ms, undefined, signal ? { signal } : undefined);
   },
 };
+
+/**
+ * Milliseconds on a monotonic clock, for durations. Not `performance.now()`: the `performance`
+ * global loads perf_hooks and ten more of Node's modules into a process that needs none of them.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -221,6 +221,9 @@ export class Eventer {
       this.#leading = false;
       this.#startDrain(workers);
       logger.info({ resourceVersion: pipeline.resourceVersion }, 'stopped event shipping');
+      // Fenced while holding the lease (another writer of the same ConfigMap): the next term
+      // re-reads it; not at once, so two misconfigured writers do not spin.
+      if (fenced.signal.aborted) await clock.sleep(config.retryPeriodMs, signal).catch(() => undefined);
     }
   }
 

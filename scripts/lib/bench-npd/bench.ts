@@ -4,11 +4,11 @@
  * scripts from ./plugins, plus each one's kernel monitor on the real /dev/kmsg), the same interval.
  *   node --conditions=development scripts/lib/bench-npd/bench.ts --upstream=<dir> [--duration=200s] [--write]
  * (scripts/bench-npd builds the upstream binary and the bundle, then runs this.)
- * CPU is process CPU time from /proc/<pid>/stat, children that were waited for included (NPD's
+ * CPU is process CPU time (threads' ns run time from schedstat), children that were waited for included (NPD's
  * plug-in scripts, our journalctl/ plug-ins): the machine is shared, so wall-clock share would lie.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { parseDuration } from '../../../packages/core/src/duration.ts';
 import { NPD_CLUSTER_ROLE } from '../../../packages/npd/src/rbac.ts';
 import { sharedCluster } from '../../../packages/testkit/src/shared.ts';
 import { measureDependencies } from './deps.ts';
-import { imageNodeFlags } from './image-flags.ts';
+import { chartNodeOptions, imageNodeFlags } from './image-flags.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
 const upstreamDir = args.get('upstream') ?? '';
@@ -33,7 +33,7 @@ const TICKS = 100; // getconf CLK_TCK on every Linux Node supports
 const SAMPLE_MS = 2000;
 const WARMUP_S = 20;
 /** V8 flags the chart sets (NODE_OPTIONS) for the agent, and those the image's entrypoint passes. */
-export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
+export const AGENT_NODE_OPTIONS = chartNodeOptions();
 const AGENT_NODE_FLAGS = imageNodeFlags();
 
 interface Sample {
@@ -42,12 +42,29 @@ interface Sample {
   readonly rssKiB: number;
 }
 
+/**
+ * CPU seconds of the process tree: every thread's run time in ns (/proc/<pid>/task/<tid>/schedstat, exact
+ * where utime/stime count 10 ms ticks, too coarse for an idle agent) plus the children it reaped
+ * (cutime + cstime: NPD's plug-in scripts, our journalctl).
+ */
+function cpuSeconds(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // cutime, cstime: fields 16-17, i.e. 13-14 after comm.
+  return ns / 1e9 + (Number(f[13]) + Number(f[14])) / TICKS;
+}
+
 function sample(pid: number, at: number): Sample | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime: fields 14-17, i.e. 11-14 after comm.
-    const cpu = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS;
+    const cpu = cpuSeconds(pid);
     const rssKiB = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
     return { at, cpu, rssKiB };
   } catch {
@@ -314,7 +331,7 @@ const text = [
   `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, kernel ${kernel}, Node ${process.version}, host ${hostname()}; shared with other builds and tests while it ran.`,
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: both agents at once, ${durationMs / 1000} s standalone and ${durationMs / 1000} s with the Kubernetes exporter`,
   `(against the test kit's control plane, each on its own kwok node, with the npd ServiceAccount token), ${fastMs / 1000} s at a 2 s interval for the per-cycle cost;`,
-  `figures after the first ${WARMUP_S} s, sampled every ${SAMPLE_MS / 1000} s from /proc/<pid>/stat (utime+stime+cutime+cstime: forked plug-ins count) and /proc/<pid>/status (VmRSS).`,
+  `figures after the first ${WARMUP_S} s, sampled every ${SAMPLE_MS / 1000} s: CPU as every thread's run time in ns (/proc/<pid>/task/<tid>/schedstat) plus reaped children (cutime+cstime: forked plug-ins count), RSS from /proc/<pid>/status (VmRSS).`,
   `Ours: the esbuild bundle (\`node ${AGENT_NODE_FLAGS.join(' ')} npd.mjs\` as the image runs it, compile cache on, NODE_OPTIONS=` +
     AGENT_NODE_OPTIONS +
     ') with the embedded default (kernel-monitor + ack-kernel-monitor on /dev/kmsg, restart counters, fd_check, ntp_check, network_problem_check, inode_usage_check), `--plugin-settings=check_interval=30s`.',
@@ -322,7 +339,7 @@ const text = [
   '',
   table,
   '',
-  `First condition (wall / CPU): ours ${firstOurs.map((f) => `${f.wall.toFixed(0)}/${f.cpu.toFixed(0)}`).join(', ')} ms; upstream ${firstUpstream.map((f) => `${f.wall.toFixed(0)}/${f.cpu.toFixed(0)}`).join(', ')} ms (from spawn to the first condition line: our stdout, NPD's "New status generated" log; CPU from /proc/<pid>/stat at that moment, 10 ms ticks).`,
+  `First condition (wall / CPU): ours ${firstOurs.map((f) => `${f.wall.toFixed(0)}/${f.cpu.toFixed(0)}`).join(', ')} ms; upstream ${firstUpstream.map((f) => `${f.wall.toFixed(0)}/${f.cpu.toFixed(0)}`).join(', ')} ms (from spawn to the first condition line: our stdout, NPD's "New status generated" log; CPU from schedstat at that moment).`,
   `At the 2 s interval: ours ${pct(oursFast.cpuRate)}, upstream ${pct(upstreamFast.cpuRate)} of a core.`,
   '',
   '### What each dependency costs in RSS',

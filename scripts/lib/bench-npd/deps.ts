@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_OPTIONS } from '../../bundle.ts';
+import { chartNodeOptions, imageNodeFlags } from './image-flags.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const core = join(repo, 'packages', 'core', 'src');
@@ -82,8 +83,8 @@ async function rssOf(source: string, index: number): Promise<number> {
       join(repo, 'node_modules'),
     ],
   });
-  const child = spawn(process.execPath, [outfile], {
-    env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1' },
+  const child = spawn(process.execPath, [...imageNodeFlags(), outfile], {
+    env: { ...process.env, NODE_OPTIONS: chartNodeOptions() },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -1,3 +1,4 @@
+import { monotonicMs } from '@ack-npd/core';
 import type { HostFs } from '../hostfs.ts';
 import type { ConditionDefault, ProblemEvent } from '../types.ts';
 import { CheckInputError, errorCode, errorText, forEachLimited, tryConnect, withTimeout } from './common.ts';
@@ -114,11 +115,11 @@ export function createCsiHangCheck(options: CsiHangCheckOptions = {}): ProbeChec
           skipped++;
           continue;
         }
-        const started = performance.now();
+        const started = monotonicMs();
         const work = hostfs.statfs(mount);
         try {
           await withTimeout(work, timeoutMs);
-          const ms = Math.round(performance.now() - started);
+          const ms = Math.round(monotonicMs() - started);
           if (ms > slowMs)
             events.push({
               severity: 'warn',

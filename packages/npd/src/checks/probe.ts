@@ -1,4 +1,4 @@
-import { type Clock, type Logger, systemClock } from '@ack-npd/core';
+import { type Clock, type Logger, monotonicMs, systemClock } from '@ack-npd/core';
 import { ConditionSet } from '../conditions.ts';
 import type { HostFs } from '../hostfs.ts';
 import type { Check, ConditionDefault, ConditionStatus, ProblemEvent, Status } from '../types.ts';
@@ -86,7 +86,7 @@ export function createProbeMonitor(check: ProbeCheck, options: ProbeMonitorOptio
     yield { source: check.source, events: [], conditions: conditions.conditions } satisfies Status;
     let next = clock.now();
     while (!signal.aborted) {
-      const started = performance.now();
+      const started = monotonicMs();
       const events: ProblemEvent[] = [];
       let failed = false;
       try {
@@ -119,7 +119,7 @@ export function createProbeMonitor(check: ProbeCheck, options: ProbeMonitorOptio
         logger.warn({ err: message }, 'probe failed');
         events.push(...conditions.markUnknown(message, clock.now()));
       }
-      options.hooks?.observe?.(check.name, (performance.now() - started) / 1000, failed);
+      options.hooks?.observe?.(check.name, (monotonicMs() - started) / 1000, failed);
       yield { source: check.source, events, conditions: conditions.conditions } satisfies Status;
       const now = clock.now();
       next += check.interval;

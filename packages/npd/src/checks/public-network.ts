@@ -1,3 +1,4 @@
+import { monotonicMs } from '@ack-npd/core';
 import type { ConditionDefault } from '../types.ts';
 import { errorText, tryConnect } from './common.ts';
 import type { ProbeCheck } from './probe.ts';
@@ -47,7 +48,7 @@ export function createPublicNetworkCheck(options: PublicNetworkCheckOptions = {}
     interval: options.interval ?? 60_000,
     timeout: timeoutMs + 1000,
     async probe({ signal }) {
-      const started = performance.now();
+      const started = monotonicMs();
       try {
         if (endpoint.kind === 'tcp') {
           await tryConnect({ host: endpoint.host, port: endpoint.port }, timeoutMs, signal);
@@ -61,7 +62,7 @@ export function createPublicNetworkCheck(options: PublicNetworkCheckOptions = {}
         }
         return { conditions: [{ type: 'PublicNetworkProblem', status: 'False' }] };
       } catch (error) {
-        const elapsed = Math.round(performance.now() - started);
+        const elapsed = Math.round(monotonicMs() - started);
         const cause = (error as { cause?: unknown }).cause;
         const why = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : errorText(cause ?? error);
         return {

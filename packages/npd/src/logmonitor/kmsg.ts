@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
 import { type Clock, systemClock } from '@ack-npd/core';
 import { SourceUnavailableError } from '../errors.ts';
 import { bootTime, type HostFs } from '../hostfs.ts';
+import { AsyncQueue } from '../queue.ts';
+import { subscribeKmsg } from './kmsg-reader.ts';
 import { type LogLine, type LogWatcher, startTime } from './watcher.ts';
 
 export interface KmsgRecord {
@@ -36,34 +36,44 @@ export interface KmsgWatcherOptions {
   readonly lookbackMs: number;
   readonly delayMs: number;
   readonly clock?: Clock;
-  /**
-   * Longest wait between reads when no record is pending (kmsg is read non-blocking): after a
-   * record the watcher looks again within 100 ms, then backs off, doubling, to this (2 s), so an
-   * idle node wakes each reader once every 2 s rather than twice a second.
-   */
+  /** How the shared reader polls a regular file (fixtures, replays); the device itself is never polled. */
   readonly pollMs?: number;
+  /** Tests: read a FIFO as the device is read. */
+  readonly streamFifo?: boolean;
 }
 
 /**
- * Reads /dev/kmsg non-blocking (no libuv thread is parked on it), converting boot-relative
- * timestamps with /proc/stat btime (or /proc/uptime). A regular file of records works the same
- * (tests, replays); at its end the watcher polls for more.
+ * Follows /dev/kmsg through the reader every kmsg monitor shares (kmsg-reader.ts), converting
+ * boot-relative timestamps with /proc/stat btime (or /proc/uptime). A regular file of records
+ * works the same (tests, replays).
  */
 export function createKmsgWatcher(options: KmsgWatcherOptions): LogWatcher {
   const clock = options.clock ?? systemClock;
   const hostPath = options.path ?? '/dev/kmsg';
-  const maxPollMs = options.pollMs ?? 2000;
-  const minPollMs = Math.min(100, maxPollMs);
   return {
     name: `kmsg:${hostPath}`,
     async *watch(signal, onReady) {
       const file = options.hostfs.resolve(hostPath);
-      let handle: FileHandle;
-      try {
-        handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-      } catch (error) {
-        throw new SourceUnavailableError(file, `cannot open: ${(error as Error).message}`, { cause: error });
-      }
+      const lines = new AsyncQueue<string>();
+      let failure: Error | undefined;
+      const unsubscribe = await subscribeKmsg(
+        file,
+        {
+          record: (line) => lines.push(line),
+          fail: (error) => {
+            failure = error;
+            lines.close();
+          },
+        },
+        {
+          clock,
+          ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+          ...(options.streamFifo ? { streamFifo: true } : {}),
+        },
+      );
+      const stop = (): void => lines.close();
+      signal.addEventListener('abort', stop, { once: true });
+      if (signal.aborted) stop();
       try {
         let boot: number;
         try {
@@ -73,42 +83,17 @@ export function createKmsgWatcher(options: KmsgWatcherOptions): LogWatcher {
         }
         const start = startTime({ now: clock.now(), boot, lookbackMs: options.lookbackMs, delayMs: options.delayMs });
         onReady?.();
-        const buffer = Buffer.alloc(16 * 1024);
-        let pending = '';
-        let pollMs = minPollMs;
-        while (!signal.aborted) {
-          let bytes = 0;
-          try {
-            ({ bytesRead: bytes } = await handle.read(buffer, 0, buffer.length, null));
-          } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            // EPIPE: records were overwritten before we read them; the next read continues.
-            if (code === 'EPIPE') continue;
-            if (code !== 'EAGAIN') throw new SourceUnavailableError(file, `read failed: ${(error as Error).message}`, { cause: error });
-          }
-          if (bytes === 0) {
-            try {
-              await clock.sleep(pollMs, signal);
-            } catch {
-              return;
-            }
-            pollMs = Math.min(pollMs * 2, maxPollMs);
-            continue;
-          }
-          pollMs = minPollMs;
-          pending += buffer.toString('utf8', 0, bytes);
-          const lines = pending.split('\n');
-          pending = lines.pop() ?? '';
-          for (const line of lines) {
-            const record = parseKmsgRecord(line);
-            if (!record) continue;
-            const timestamp = Math.floor(boot + record.usec / 1000);
-            if (timestamp < start) continue;
-            yield { timestamp, message: record.message } satisfies LogLine;
-          }
+        for await (const line of lines) {
+          const record = parseKmsgRecord(line);
+          if (!record) continue;
+          const timestamp = Math.floor(boot + record.usec / 1000);
+          if (timestamp < start) continue;
+          yield { timestamp, message: record.message } satisfies LogLine;
         }
+        if (failure && !signal.aborted) throw failure;
       } finally {
-        await handle.close();
+        signal.removeEventListener('abort', stop);
+        unsubscribe();
       }
     },
   };
