@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { imageRuntime } from '../image-runtime.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 
@@ -14,12 +15,5 @@ export function chartNodeOptions(): string {
 
 /** The node flags the npd image's ENTRYPOINT passes before /app/npd.mjs (benchmarks and tests run the agent the same way). */
 export function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(join(repo, 'docker', 'npd.Dockerfile'), 'utf8');
-  const line = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
-  if (!line) throw new Error('docker/npd.Dockerfile has no ENTRYPOINT [...] line');
-  const argv = JSON.parse(line) as string[];
-  const node = argv.findIndex((arg) => arg.endsWith('/node'));
-  const app = argv.indexOf('/app/npd.mjs');
-  if (node < 0 || app < node) throw new Error(`unexpected npd ENTRYPOINT ${line}`);
-  return argv.slice(node + 1, app);
+  return imageRuntime('npd').nodeFlags;
 }
