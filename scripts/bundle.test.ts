@@ -56,7 +56,16 @@ describe('bundled programs', { timeout: 120_000 }, () => {
     const { stderr } = await run(process.execPath, ['--require', report, join(out, 'npd.mjs'), '--help'], { env, cwd: out });
     const loaded = new Set((/MODULES (.*)/.exec(stderr)?.[1] ?? '').split(','));
     assert.ok(loaded.has('NativeModule internal/util/parse_args/parse_args'), 'the report works: parseArgs was loaded');
-    for (const unused of ['worker_threads', 'internal/util/diff', 'internal/crypto/webcrypto', 'crypto']) {
+    // readline, child_process and dgram are imported by monitors and checks that --help never runs.
+    for (const unused of [
+      'worker_threads',
+      'internal/util/diff',
+      'internal/crypto/webcrypto',
+      'crypto',
+      'readline',
+      'child_process',
+      'dgram',
+    ]) {
       assert.ok(!loaded.has(`NativeModule ${unused}`), `${unused} loaded by npd --help`);
     }
   });

@@ -64,7 +64,8 @@ const inlineSlsProto: Plugin = {
  * interop copies every property descriptor: either way every lazy export is loaded (`node:util`
  * loads worker_threads and the diff code, `node:fs` its promises API and readline, `node:crypto`
  * WebCrypto), each module's JavaScript paged in from node's binary and compiled: several MiB of RSS
- * for code the program never runs. The facade forwards a property only when the program reads it.
+ * for code the program never runs. The facade loads the module and forwards a property only when the
+ * program reads it.
  */
 export const builtinsOnDemand: Plugin = {
   name: 'builtins-on-demand',
@@ -76,11 +77,16 @@ export const builtinsOnDemand: Plugin = {
       if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
       return { path: `node:${name}`, namespace: 'node-builtin' };
     });
+    // The export names are taken here (the bundle runs on this Node version): the module itself is
+    // loaded on the first read of an export, so a built-in imported by code that never runs (journald's
+    // readline when no journal is configured) is never loaded.
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
       contents: [
-        `const m = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+        'let m;',
+        `const load = () => (m ??= process.getBuiltinModule(${JSON.stringify(args.path)}));`,
         'const facade = {};',
-        'for (const name of Object.getOwnPropertyNames(m)) Object.defineProperty(facade, name, { get: () => m[name], enumerable: true });',
+        `for (const name of ${JSON.stringify(Object.getOwnPropertyNames(process.getBuiltinModule(args.path)))})`,
+        '  Object.defineProperty(facade, name, { get: () => load()[name], enumerable: true });',
         'module.exports = facade;',
       ].join('\n'),
       loader: 'js',
