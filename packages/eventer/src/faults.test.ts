@@ -14,7 +14,7 @@ import { type FaultContext, faultTable, runScenarios, scenarios, withinBound } f
 const SHORT = [
   'receiver down (503)',
   'receiver slow (10 s per request)',
-  'DingTalk 130101 storm (robot allows 5 a minute)',
+  'DingTalk 130101 storm (robot allows 5 a minute, a noisy neighbour fills it)',
   'SLS WriteQuotaExceed (10 refusals)',
   'a 1 MiB event message',
   'control characters, lone surrogates, invalid UTF-8 in messages',
