@@ -51,6 +51,16 @@ test('a ConfigMap checkpoint write is conditional: a replica that lost the lease
   await assert.rejects(next.save(checkpoint('next', '70')), CheckpointConflictError);
 });
 
+test('a checkpoint ConfigMap deleted by hand is written again, not taken for another writer', async () => {
+  const store = new ConfigMapCheckpointStore({ kube, namespace, name: 'deleted' });
+  await store.load();
+  await store.save(checkpoint('a', '1'));
+  await kube.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}/configmaps/deleted` });
+  await store.save(checkpoint('a', '2'));
+  await store.save(checkpoint('a', '3'));
+  assert.equal((await new ConfigMapCheckpointStore({ kube, namespace, name: 'deleted' }).load())?.resourceVersion, '3');
+});
+
 test('two replicas creating the checkpoint at once: one wins, the other is told', async () => {
   const a = new ConfigMapCheckpointStore({ kube, namespace, name: 'created' });
   const b = new ConfigMapCheckpointStore({ kube, namespace, name: 'created' });

@@ -132,23 +132,26 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
       labels: { 'app.kubernetes.io/managed-by': 'ack-npd-eventer' },
     };
     const data = { [KEY]: JSON.stringify(checkpoint) };
-    const create = this.#resourceVersion === '';
-    const body: ConfigMap = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: create ? metadata : { ...metadata, resourceVersion: this.#resourceVersion as string },
-      data,
-    };
     try {
-      const written = await kubeJson<ConfigMap>(this.#kube, this.#path(create ? '' : this.#name), {
-        method: create ? 'POST' : 'PUT',
-        body,
+      let written: ConfigMap | undefined;
+      if (this.#resourceVersion !== '') {
+        const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...metadata, resourceVersion: this.#resourceVersion }, data };
+        try {
+          written = await kubeJson<ConfigMap>(this.#kube, this.#path(), { method: 'PUT', body });
+        } catch (error) {
+          // Deleted (by hand): created again below, still fenced by the create's 409.
+          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+        }
+      }
+      written ??= await kubeJson<ConfigMap>(this.#kube, this.#path(''), {
+        method: 'POST',
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata, data },
       });
       this.#resourceVersion = written.metadata.resourceVersion ?? '';
     } catch (error) {
-      // 409: a stale resourceVersion, or created meanwhile; 404: deleted meanwhile. Either way
-      // not ours to write any more: the next load (a new term) reads the current state.
-      if (error instanceof KubeApiError && (error.status === 409 || error.status === 404)) {
+      // 409: a stale resourceVersion, or created by another replica meanwhile: not ours to
+      // write any more; the next load (a new term) reads the current state.
+      if (error instanceof KubeApiError && error.status === 409) {
         this.#conflict = true;
         throw new CheckpointConflictError(this.description);
       }
