@@ -84,7 +84,8 @@ async function rssOf(source: string, index: number): Promise<number> {
     ],
   });
   const child = spawn(process.execPath, [...imageNodeFlags(), outfile], {
-    env: { ...process.env, NODE_OPTIONS: chartNodeOptions() },
+    // A container's environment, not this shell's (NODE_EXTRA_CA_CERTS would load certificates into the TLS rows).
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', NODE_OPTIONS: chartNodeOptions() },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   await new Promise((resolve) => setTimeout(resolve, 2000));
